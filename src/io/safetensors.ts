@@ -68,7 +68,7 @@ export function float32ToHalf(f: Float32Array): Uint16Array {
     fv[0] = f[i];
     const x = iv[0];
     const sign = (x >>> 16) & 0x8000;
-    let exp = ((x >>> 23) & 0xff) - 127 + 15;
+    const exp = ((x >>> 23) & 0xff) - 127 + 15;
     let mant = x & 0x7fffff;
     if (((x >>> 23) & 0xff) === 0xff) {
       out[i] = sign | 0x7c00 | (mant ? 0x200 : 0);

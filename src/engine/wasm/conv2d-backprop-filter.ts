@@ -21,7 +21,6 @@ export function conv2DBackpropFilterWasm(args: {
   const [kh, kw, ci, co] = filterShape;
   const [sh, sw] = pair(attrs.strides);
   const [, H, W] = x.shape;
-  const [, Ho, Wo] = dy.shape;
   const [pt, pb, pl, pr] = resolvePads(attrs.pad, H, W, kh, kw, sh, sw, 'Conv2DBackpropFilter');
   const call = (name: string, ins: Record<string, Info>, at: Record<string, unknown>) =>
     callKernel(name, 'wasm', backend, ins, at);
