@@ -46,7 +46,7 @@ test('dropped filters stay exactly 0 through S2 with SGD + momentum + weight dec
   };
   // Two-pass: learn the drop set from one run's log, then verify on an identical (seeded) rerun.
   const first = await run({});
-  const drop = first.events.find((e) => e.type === 'repr_drop') as { layers: Array<{ layer: string; indices: number[] }> };
+  const drop = first.events.find((e) => e.type === 'repr_drop') as unknown as { layers: Array<{ layer: string; indices: number[] }> };
   dropped = Object.fromEntries(drop.layers.map((l) => [l.layer, l.indices]));
   assert.ok(Object.values(dropped).flat().length > 0);
   checkedSteps = 0;
@@ -78,19 +78,19 @@ test('the log carries every diagnostic: per-layer drops and scores, accuracies a
 });
 
 test('global ranking prefers the 27-dim first layer; per-layer ranking and exclusion change that', async () => {
-  const g = (await run({ cycles: 1 })).events.find((e) => e.type === 'repr_drop') as { layers: Array<{ layer: string; dropped: number }> };
+  const g = (await run({ cycles: 1 })).events.find((e) => e.type === 'repr_drop') as unknown as { layers: Array<{ layer: string; dropped: number }> };
   const conv1 = g.layers.find((l) => l.layer === 'conv1')!.dropped;
   assert.ok(conv1 >= 20, `global ranking dropped ${conv1} of conv1's 32`);
-  const p = (await run({ cycles: 1, scope: 'perLayer' })).events.find((e) => e.type === 'repr_drop') as { layers: Array<{ dropped: number }> };
+  const p = (await run({ cycles: 1, scope: 'perLayer' })).events.find((e) => e.type === 'repr_drop') as unknown as { layers: Array<{ dropped: number }> };
   assert.deepEqual(p.layers.map((l) => l.dropped), [10, 10, 10]);
-  const x = (await run({ cycles: 1, exclude: ['conv1'] })).events.find((e) => e.type === 'repr_drop') as { layers: Array<{ layer: string }> };
+  const x = (await run({ cycles: 1, exclude: ['conv1'] })).events.find((e) => e.type === 'repr_drop') as unknown as { layers: Array<{ layer: string }> };
   assert.deepEqual(x.layers.map((l) => l.layer), ['conv2', 'conv3']);
 });
 
 test("next-layer policy 'zero' really zeroes the incoming weights of re-initialised channels", async () => {
   const cfg: ReprConfigInput = { cycles: 1, s1: 2, s2: 2, nextLayer: 'zero', scope: 'perLayer' };
   const first = await run(cfg, undefined, 2);
-  const drop = first.events.find((e) => e.type === 'repr_drop') as { layers: Array<{ layer: string; indices: number[] }> };
+  const drop = first.events.find((e) => e.type === 'repr_drop') as unknown as { layers: Array<{ layer: string; indices: number[] }> };
   const idx = drop.layers.find((l) => l.layer === 'conv1')!.indices;
   // conv2's own re-initialised filters get fresh values over their whole fan-in (done after conv1's policy).
   const own = drop.layers.find((l) => l.layer === 'conv2')!.indices;
@@ -113,14 +113,14 @@ test("next-layer policy 'zero' really zeroes the incoming weights of re-initiali
   };
   const { events } = await run(cfg, probe, 2);
   assert.ok(checked);
-  const re = events.find((e) => e.type === 'repr_reinit') as { layers: Array<{ layer: string; nextLayer: string }> };
+  const re = events.find((e) => e.type === 'repr_reinit') as unknown as { layers: Array<{ layer: string; nextLayer: string }> };
   assert.match(re.layers.find((l) => l.layer === 'conv1')!.nextLayer, /^zero \(conv2\)/);
   assert.match(re.layers.find((l) => l.layer === 'conv3')!.nextLayer, /^zero \(fc\)/);
 });
 
 test('redropSame drops exactly the filters re-initialised in the previous cycle', async () => {
   const { events } = await run({ redropSame: true });
-  const drops = events.filter((e) => e.type === 'repr_drop') as Array<{ redropSame: boolean; layers: Array<{ indices: number[]; redroppedFromLastReinit: number; dropped: number }> }>;
+  const drops = events.filter((e) => e.type === 'repr_drop') as unknown as Array<{ redropSame: boolean; layers: Array<{ indices: number[]; redroppedFromLastReinit: number; dropped: number }> }>;
   assert.equal(drops[1].redropSame, true);
   assert.deepEqual(drops[1].layers.map((l) => l.indices), drops[0].layers.map((l) => l.indices));
   for (const l of drops[1].layers) assert.equal(l.redroppedFromLastReinit, l.dropped);

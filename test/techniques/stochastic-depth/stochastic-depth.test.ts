@@ -55,7 +55,7 @@ for (const scaling of ['test-multiply', 'train-divide'] as const) {
       const gate = new StochasticDepthGate({ survival: 0.6, mode, scaling, seed: 9, name: 'g' });
       const f = tf.tensor4d(randomArray(4 * 8, 5), [4, 2, 2, 2]);
       const n = 4000;
-      let acc = tf.zerosLike(f);
+      let acc: tf.Tensor = tf.zerosLike(f);
       for (let i = 0; i < n; i++) {
         const y = gate.apply(f, { training: true }) as tf.Tensor;
         if (mode === 'batch') gate.endStep();
@@ -94,7 +94,7 @@ test('batch mode: a dropped block gets zero gradient and its BN statistics are n
       [conv.trainableWeights[0].read() as tf.Variable, s],
     );
     const dropped = gate.dropped > dropped0;
-    const g = grads[conv.trainableWeights[0].read().name];
+    const g = grads[(conv.trainableWeights[0].read() as tf.Variable).name];
     const gmax = g ? tf.max(tf.abs(g)).dataSync()[0] : 0;
     const after = bn.getWeights()[2].dataSync();
     if (dropped) {

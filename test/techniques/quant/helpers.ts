@@ -1,0 +1,36 @@
+/** A tiny functional CNN with deterministic weights for the quantisation tests. */
+import { tf, tfl } from '../../../src/engine/tf.js';
+import { randomArray } from '../../helpers/backends.js';
+
+export function tinyModel(seed = 1): tfl.LayersModel {
+  const inp = tfl.input({ shape: [6, 6, 2] });
+  let h = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'conv1', kernelInitializer: 'zeros' }).apply(inp) as tfl.SymbolicTensor;
+  h = tfl.layers.activation({ activation: 'relu', name: 'relu1' }).apply(h) as tfl.SymbolicTensor;
+  h = tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'valid', name: 'stage1.block0.conv1', kernelInitializer: 'zeros' }).apply(h) as tfl.SymbolicTensor;
+  h = tfl.layers.flatten({ name: 'flat' }).apply(h) as tfl.SymbolicTensor;
+  const out = tfl.layers.dense({ units: 3, name: 'fc', kernelInitializer: 'zeros' }).apply(h) as tfl.SymbolicTensor;
+  const m = tfl.model({ inputs: inp, outputs: out });
+  let s = seed;
+  for (const l of m.layers) {
+    const ws = l.getWeights();
+    if (!ws.length) continue;
+    const next = ws.map((w) => tf.tensor(randomArray(w.size, ++s).map((v) => v * 0.5), w.shape));
+    l.setWeights(next);
+    tf.dispose(next);
+  }
+  return m;
+}
+
+export function input(n = 2, seed = 99): tf.Tensor {
+  return tf.tensor(randomArray(n * 6 * 6 * 2, seed), [n, 6, 6, 2]);
+}
+
+export function values(t: tf.Tensor): number[] {
+  return Array.from(t.dataSync(), (v) => v + 0);
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
