@@ -112,6 +112,7 @@ export function readSafetensors(buf: Uint8Array, fileName = '<buffer>'): Safeten
   } catch (e) {
     throw new FormatError(fileName, `safetensors: header is not valid JSON (${(e as Error).message})`);
   }
+  if (!header || typeof header !== 'object' || Array.isArray(header)) throw new FormatError(fileName, 'safetensors: header is not a JSON object');
   const dataStart = 8 + headerLen;
   const tensors = new Map<string, SafeTensor>();
   let metadata: Record<string, string> = {};
@@ -121,6 +122,9 @@ export function readSafetensors(buf: Uint8Array, fileName = '<buffer>'): Safeten
       continue;
     }
     const e = v as { dtype: SafeDType; shape: number[]; data_offsets: [number, number] };
+    if (!e || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets) || e.data_offsets.length !== 2) {
+      throw new FormatError(fileName, `safetensors: tensor "${name}" lacks a shape or data_offsets array`);
+    }
     if (!(e.dtype in BYTES)) throw new FormatError(fileName, `safetensors: tensor "${name}" has unknown dtype ${e.dtype}`);
     const [a, b] = e.data_offsets;
     const n = e.shape.reduce((x, y) => x * y, 1);

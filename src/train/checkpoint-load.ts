@@ -1,0 +1,94 @@
+/** Reading a checkpoint back, verifying every file against the manifest in state.json. */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { FormatError, WhittleError } from '../core/errors.js';
+import { readSafetensors, toTypedArray } from '../io/safetensors.js';
+import type { CheckpointMeta, LoadedCheckpoint } from './checkpoint.js';
+import { latestCheckpoint, listCheckpoints } from './checkpoint-dir.js';
+import type { OptimizerState } from './optim/optimizer.js';
+import { parseTrainState } from './state.js';
+import type { NamedArray } from './types.js';
+
+/** Resolves a run directory (through `latest`) or a checkpoint directory. */
+export function resolveCheckpointDir(path: string): string {
+  if (!existsSync(path)) throw new WhittleError(`checkpoint path ${path} does not exist`);
+  if (existsSync(join(path, 'state.json'))) return path;
+  const latest = latestCheckpoint(path);
+  if (latest) {
+    if (!existsSync(latest)) throw new FormatError(join(path, 'latest'), `names ${basename(latest)}, which does not exist`);
+    return latest;
+  }
+  throw new WhittleError(`no checkpoint in ${path} (neither state.json nor a "latest" pointer)`);
+}
+
+function readChecked(dir: string, name: string, expect: { bytes: number; sha256: string } | undefined): Uint8Array {
+  const file = join(dir, name);
+  if (!existsSync(file)) throw new FormatError(file, 'missing from the checkpoint');
+  const b = readFileSync(file);
+  if (!expect) throw new FormatError(join(dir, 'state.json'), `has no manifest entry for ${name}`);
+  if (b.length !== expect.bytes) throw new FormatError(file, `is ${b.length} bytes, the checkpoint recorded ${expect.bytes} (truncated or corrupt)`);
+  const h = createHash('sha256').update(b).digest('hex');
+  if (h !== expect.sha256) throw new FormatError(file, `SHA-256 ${h.slice(0, 12)}… differs from the recorded ${expect.sha256.slice(0, 12)}… (corrupt)`);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+function arrays(bytes: Uint8Array, file: string): Map<string, NamedArray> {
+  const out = new Map<string, NamedArray>();
+  for (const [k, t] of readSafetensors(bytes, file).tensors) {
+    if (t.dtype !== 'F32') throw new FormatError(file, `tensor "${k}" is ${t.dtype}, expected F32`);
+    out.set(k, { shape: t.shape, data: toTypedArray(t) as Float32Array });
+  }
+  return out;
+}
+
+function hint(dir: string): string {
+  const others = listCheckpoints(dirname(dir)).filter((d) => d !== dir);
+  return others.length ? ` (an older checkpoint exists: ${others[others.length - 1]})` : '';
+}
+
+/** Loads and verifies a checkpoint; errors name the file at fault. */
+export function loadCheckpoint(path: string): LoadedCheckpoint {
+  const dir = resolveCheckpointDir(path);
+  try {
+    return loadDir(dir);
+  } catch (e) {
+    if (e instanceof FormatError) throw new FormatError(e.file, e.message.slice(e.file.length + 2) + hint(dir));
+    throw e;
+  }
+}
+
+function loadDir(dir: string): LoadedCheckpoint {
+  const stateFile = join(dir, 'state.json');
+  if (!existsSync(stateFile) || !statSync(stateFile).isFile()) throw new FormatError(stateFile, 'missing from the checkpoint');
+  const state = parseTrainState(readFileSync(stateFile, 'utf8'), stateFile);
+  const f = state.files;
+
+  const modelFile = join(dir, 'model.json');
+  const modelText = new TextDecoder().decode(readChecked(dir, 'model.json', f['model.json']));
+  let model: { format?: string; whittle?: CheckpointMeta; modelTopology?: unknown };
+  try {
+    model = JSON.parse(modelText);
+  } catch (e) {
+    throw new FormatError(modelFile, `not valid JSON (${(e as Error).message})`);
+  }
+
+  const weightsFile = join(dir, 'weights.safetensors');
+  const weights = arrays(readChecked(dir, 'weights.safetensors', f['weights.safetensors']), weightsFile);
+
+  const optFile = join(dir, 'optimizer.safetensors');
+  const optimizer: OptimizerState = { kind: state.optimizer.kind, config: state.optimizer.config, steps: state.optimizer.steps, slots: {} };
+  for (const [name, a] of arrays(readChecked(dir, 'optimizer.safetensors', f['optimizer.safetensors']), optFile)) {
+    const i = name.lastIndexOf('#');
+    if (i < 0) throw new FormatError(optFile, `tensor "${name}" is not named <param>#<slot>`);
+    (optimizer.slots[name.slice(0, i)] ??= {})[name.slice(i + 1)] = a;
+  }
+
+  const hooksFile = join(dir, 'hooks.safetensors');
+  const hookTensors: Record<string, Record<string, NamedArray>> = {};
+  for (const [name, a] of arrays(readChecked(dir, 'hooks.safetensors', f['hooks.safetensors']), hooksFile)) {
+    const i = name.indexOf('/');
+    (hookTensors[name.slice(0, i)] ??= {})[name.slice(i + 1)] = a;
+  }
+  return { dir, meta: model.whittle ?? {}, topology: model.modelTopology ?? null, weights, optimizer, hookTensors, state };
+}
