@@ -13,3 +13,4 @@ export { jsonLinesLogger } from './logger.js';
 export { batchTensors, modelInputShape } from './step.js';
 export type { Batch, BatchSource, NamedArray, LogEvent } from './types.js';
 export { imageBatchSource, imageEvalBatches, type ImageSourceOptions } from './data-source.js';
+export { modelFromCheckpoint, saveModelCheckpoint, type CheckpointModel } from './model-io.js';
