@@ -61,3 +61,10 @@ export function postStep(name: string): PostStepFn {
 export function postStepNames(): string[] {
   return [...registry.keys()].sort();
 }
+
+/** A post-step parameter that may differ per budget: `5` or `{ quick: 1, full: 10 }`. */
+export function budgetValue<T>(v: unknown, budget: Budget, fallback: T): T {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v === 'object' && !Array.isArray(v) && (budget in (v as object))) return (v as Record<string, T>)[budget];
+  return v as T;
+}
