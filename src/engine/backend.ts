@@ -22,7 +22,7 @@ export interface BackendInfo {
 /** Optional native backend hook, installed by src/engine/native when present. */
 export interface NativeProvider {
   /** Registers the backend under `name` and returns it, or throws with the reason it is unavailable. */
-  register(): Promise<string>;
+  register(threads?: number): Promise<string>;
 }
 let nativeProvider: (() => Promise<NativeProvider | undefined>) | undefined;
 /** Lets the native fast path (src/engine/native) plug itself into `auto` selection. */
@@ -45,7 +45,16 @@ async function tryNode(reasons: string[]): Promise<boolean> {
   return false;
 }
 
-async function tryNative(reasons: string[]): Promise<boolean> {
+async function tryNative(reasons: string[], threads?: number): Promise<boolean> {
+  if (!nativeProvider) {
+    // The native module installs its provider on import; it loads the addon only when asked to register.
+    try {
+      await import('./native/index.js');
+    } catch (e) {
+      reasons.push(`native backend module failed to load (${(e as Error).message.split('\n')[0]})`);
+      return false;
+    }
+  }
   if (!nativeProvider) {
     reasons.push('native backend not built into this install');
     return false;
@@ -56,7 +65,7 @@ async function tryNative(reasons: string[]): Promise<boolean> {
       reasons.push('native backend unavailable');
       return false;
     }
-    const name = await p.register();
+    const name = await p.register(threads);
     if (await tf.setBackend(name)) return true;
     reasons.push('native backend registered but failed to initialise');
   } catch (e) {
@@ -83,7 +92,7 @@ export async function initBackend(requested: BackendName = 'auto', opts: { threa
   if (current && current.requested === requested && tf.getBackend() === current.name) return current;
   const reasons: string[] = [];
   if (requested === 'native') {
-    if (!(await tryNative(reasons))) throw new Error(`--backend native: ${reasons.join('; ')}`);
+    if (!(await tryNative(reasons, opts.threads))) throw new Error(`--backend native: ${reasons.join('; ')}`);
   } else if (requested === 'node') {
     if (!(await tryNode(reasons))) throw new Error(`--backend node: ${reasons.join('; ')}`);
   } else if (requested === 'cpu') {
@@ -93,7 +102,7 @@ export async function initBackend(requested: BackendName = 'auto', opts: { threa
     await useWasm(opts.threads);
     reasons.push('requested');
   } else {
-    const ok = (await tryNative(reasons)) || (await tryNode(reasons));
+    const ok = (await tryNative(reasons, opts.threads)) || (await tryNode(reasons));
     if (!ok) {
       await useWasm(opts.threads);
       reasons.push('using wasm with Whittle training kernels');

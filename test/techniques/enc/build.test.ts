@@ -67,7 +67,7 @@ test('rank masking on the R_max model equals building the sliced model', async (
   const m = smallNet();
   const x = tf.tensor(randomArray(2 * 9 * 9 * 3, 5), [2, 9, 9, 3]);
   const a = analyseModel(m);
-  assert.deepEqual(a.layers.map((l) => l.rMax), [6, 12, 7, 6]);
+  assert.deepEqual(a.layers.map((l) => l.rMax), [6, 12, 10, 6]);
   const full = Object.fromEntries(a.layers.map((l) => [l.spec.name, l.rMax]));
   const low = Object.fromEntries(a.layers.map((l) => [l.spec.name, Math.max(1, l.rMax - 3)]));
   const fm = await buildFactorisedModel(m, a.layers, full);

@@ -18,9 +18,9 @@ test('k-means objective never increases across iterations', () => {
 
 test('assignment is the exhaustive argmin (specialised and generic kernels agree with brute force)', () => {
   for (const d of [9, 33]) { // 33 > 32 uses the generic tiled path
-    const x = new Rng(5).fillNormal(new Float32Array(300 * d), 0, 1);
+    const x = new Rng(5).fillNormal(new Float32Array(301 * d), 0, 1); // odd n: the unpaired last row
     const r = kmeans(x, d, { k: 70, iterations: 2, seed: 5 });
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 301; i++) {
       let best = Infinity, bi = -1;
       for (let c = 0; c < 70; c++) {
         let s = 0;

@@ -17,29 +17,29 @@ const kernels = (m: tfl.LayersModel) => modelParams(m).map((p) => ({ key: p.key,
 test('quantizeModel swaps selected Conv2D/Dense layers, keeps names and weights; strip restores the float model', async () => {
   await initBackend('wasm');
   const m = tinyModel();
-  const qm = await quantizeModel(m, { bits: 8, observer: { kind: 'minmax' }, exclude: ['fc'] });
+  const qm = quantizeModel(m, { bits: 8, observer: { kind: 'minmax' }, exclude: ['fc'] });
   assert.deepEqual(quantLayers(qm).map((l) => l.name), ['conv1', 'stage1.block0.conv1']);
   assert.equal(qm.getLayer('fc').getClassName(), 'Dense');
   assert.deepEqual(kernels(qm), kernels(m));
-  const plain = await stripQuantization(qm);
+  const plain = stripQuantization(qm);
   assert.equal(quantLayers(plain).length, 0);
   const x = input();
   assert.deepEqual(predict(plain, x), predict(m, x));
   assert.ok(maxAbsDiff(predict(qm, x), predict(m, x)) > 0, 'evaluation is quantised');
-  await assert.rejects(quantizeModel(m, { layers: ['nothing'] }), /no Conv2D\/Dense layer matches/);
+  assert.throws(() => quantizeModel(m, { layers: ['nothing'] }), /no Conv2D\/Dense layer matches/);
   x.dispose();
 });
 
 test('evaluation is fully quantised and equals the baked plain model; p = 1 training forward = QAT = eval weights', async () => {
   const m = tinyModel(3);
-  const qm = await quantizeModel(m, { bits: 4, noiseRate: 1, observer: { kind: 'minmax' }, perChannel: true });
+  const qm = quantizeModel(m, { bits: 4, noiseRate: 1, observer: { kind: 'minmax' }, perChannel: true });
   const x = input(3);
   const evalOut = predict(qm, x);
-  const baked = await bakeQuantization(qm);
+  const baked = bakeQuantization(qm);
   assert.ok(maxAbsDiff(predict(baked, x), evalOut) < 1e-5);
   // No BN/dropout: with p = 1 a training forward uses exactly q(w) as well.
   assert.deepEqual(predict(qm, x, true), evalOut);
-  const qm0 = await quantizeModel(m, { bits: 4, noiseRate: 0, observer: { kind: 'minmax' }, perChannel: true });
+  const qm0 = quantizeModel(m, { bits: 4, noiseRate: 0, observer: { kind: 'minmax' }, perChannel: true });
   assert.deepEqual(predict(qm0, x, true), predict(m, x), 'p = 0 with a min/max range: clamp(w) = w, the float forward');
   x.dispose();
 });
@@ -48,7 +48,7 @@ test('stored float weights are unchanged after noisy forward/backward steps; num
   for (const backend of ['cpu', 'wasm'] as const) {
     await initBackend(backend);
     const m = tinyModel(5);
-    const qm = await quantizeModel(m, { bits: 4, noiseRate: 0.5, observer: { kind: 'histogram', bins: 256 }, updateStep: 2 });
+    const qm = quantizeModel(m, { bits: 4, noiseRate: 0.5, observer: { kind: 'histogram', bins: 256 }, updateStep: 2 });
     const before = kernels(qm);
     const x = input(2);
     const step = () => {
@@ -73,7 +73,7 @@ test('stored float weights are unchanged after noisy forward/backward steps; num
 
 test('wrapped model saves and loads (registered classes, config round trip, same evaluation output)', async () => {
   const m = tinyModel(7);
-  const qm = await quantizeModel(m, { bits: 4, noiseRate: 0.25, observer: { kind: 'ema', momentum: 0.8 }, noiseBlock: 'kernel', seed: 3 });
+  const qm = quantizeModel(m, { bits: 4, noiseRate: 0.25, observer: { kind: 'ema', momentum: 0.8 }, noiseBlock: 'kernel', seed: 3 });
   let saved: tf.io.ModelArtifacts | undefined;
   await qm.save(tf.io.withSaveHandler(async (a) => {
     saved = a;
@@ -87,4 +87,25 @@ test('wrapped model saves and loads (registered classes, config round trip, same
   const x = input(2);
   assert.deepEqual(predict(loaded, x), predict(qm, x));
   x.dispose();
+});
+
+test('activation quantisation: clamped in training (range from a calibration batch), fake-quantised at evaluation', async () => {
+  const inp = tfl.input({ shape: [5] });
+  const out = tfl.layers.dense({ units: 7, name: 'fc' }).apply(inp) as tfl.SymbolicTensor;
+  const m = tfl.model({ inputs: inp, outputs: out });
+  const qm = quantizeModel(m, { bits: 8, observer: { kind: 'minmax' }, activation: { bits: 2, observer: { kind: 'minmax' } } });
+  const calib = tf.randomUniform([64, 5], -1, 1, 'float32', 1);
+  const evalOut = predict(qm, calib);
+  assert.ok(new Set(evalOut).size <= 4, `2-bit activations take at most 4 values, got ${new Set(evalOut).size}`);
+  const q = quantLayers(qm)[0].quantizer();
+  predict(qm, calib, true); // training step 0 refreshes the activation range (updateStep 1000)
+  const a = q.activationQParams!;
+  const lo = -a.zeroPoint[0] * a.scale[0];
+  const hi = (3 - a.zeroPoint[0]) * a.scale[0];
+  // A batch 3× wider than the calibration range (step 1, no refresh): training clamps it.
+  const wide = tf.mul(calib, 3);
+  const trainOut = predict(qm, wide, true);
+  assert.ok(trainOut.every((v) => v >= lo - 1e-6 && v <= hi + 1e-6));
+  assert.ok(trainOut.some((v) => Math.abs(v - hi) < 1e-6 || Math.abs(v - lo) < 1e-6), 'some outputs are clamped');
+  tf.dispose([calib, wide]);
 });

@@ -1,0 +1,243 @@
+// Node-API entry points. init() dlopens libdnnl.so.2 (the addon is not linked against it; its dnnl_*
+// symbols bind lazily) and must succeed before any other call: the JS loader enforces that.
+#include <dlfcn.h>
+#include <napi.h>
+#include <omp.h>
+
+#include <string>
+#include <vector>
+
+#include "kernels.h"
+
+using namespace whittle;
+
+static bool g_ready = false;
+
+static Napi::Value fail(const Napi::Env& env, const std::string& msg) {
+  Napi::Error::New(env, msg).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+#define REQUIRE_READY()                                                     \
+  if (!g_ready) return fail(info.Env(), "whittle native: init() not called"); \
+  Napi::Env env = info.Env();
+
+static float* f32(const Napi::Value& v) {
+  if (v.IsNull() || v.IsUndefined()) return nullptr;
+  return v.As<Napi::Float32Array>().Data();
+}
+static int64_t i64(const Napi::Value& v) { return (int64_t)v.As<Napi::Number>().Int64Value(); }
+
+static bool dims_of(const Napi::Value& v, ConvDims& d) {
+  auto a = v.As<Napi::Int32Array>();
+  if (a.ElementLength() != 17) return false;
+  const int32_t* p = a.Data();
+  d = ConvDims{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16]};
+  return true;
+}
+
+// init(libPath, threads) -> { version, threads }
+static Napi::Value Init(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "libdnnl.so.2";
+  void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
+  if (!h) {
+    const char* e = dlerror();
+    return fail(env, std::string("cannot load ") + path + ": " + (e ? e : "unknown dlopen error"));
+  }
+  if (!dlsym(h, "dnnl_sgemm") || !dlsym(h, "dnnl_convolution_forward_desc_init")) {
+    return fail(env, path + " lacks the oneDNN 2.x C API (dnnl_convolution_forward_desc_init); oneDNN 3.x is not supported yet");
+  }
+  typedef const void* (*version_fn)();
+  auto ver = (const int*)((version_fn)dlsym(h, "dnnl_version"))();
+  int threads = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 0;
+  if (threads > 0) omp_set_num_threads(threads);
+  g_ready = true;
+  auto out = Napi::Object::New(env);
+  out.Set("version", std::to_string(ver[0]) + "." + std::to_string(ver[1]) + "." + std::to_string(ver[2]));
+  out.Set("threads", omp_get_max_threads());
+  out.Set("path", path);
+  return out;
+}
+
+static Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  int n = info[0].As<Napi::Number>().Int32Value();
+  if (n > 0) omp_set_num_threads(n);
+  return Napi::Number::New(info.Env(), omp_get_max_threads());
+}
+
+static Napi::Value Check(const Napi::Env& env, const std::string& err) {
+  if (!err.empty()) return fail(env, err);
+  return env.Undefined();
+}
+
+// conv2d(x, w, bias|null, y, dims, relu)
+static Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  ConvDims d;
+  if (!dims_of(info[4], d)) return fail(env, "conv2d: bad dims");
+  return Check(env, conv_fwd(d, f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3]), info[5].ToBoolean()));
+}
+// conv2dBackpropInput(dy, w, dx, dims)
+static Napi::Value Conv2dBwdData(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  ConvDims d;
+  if (!dims_of(info[3], d)) return fail(env, "conv2dBackpropInput: bad dims");
+  return Check(env, conv_bwd_data(d, f32(info[0]), f32(info[1]), f32(info[2])));
+}
+// conv2dBackpropFilter(x, dy, dw, dbias|null, dims)
+static Napi::Value Conv2dBwdWeights(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  ConvDims d;
+  if (!dims_of(info[4], d)) return fail(env, "conv2dBackpropFilter: bad dims");
+  return Check(env, conv_bwd_weights(d, f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3])));
+}
+// gemm(ta, tb, batch, m, n, k, a, sa, b, sb, c, bias|null, act)
+static Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  return Check(env, gemm(info[0].ToBoolean(), info[1].ToBoolean(), i64(info[2]), i64(info[3]), i64(info[4]),
+                         i64(info[5]), f32(info[6]), i64(info[7]), f32(info[8]), i64(info[9]), f32(info[10]),
+                         f32(info[11]), info[12].As<Napi::Number>().Int32Value()));
+}
+
+static std::vector<int64_t> dims64(const Napi::Value& v) {
+  auto a = v.As<Napi::Int32Array>();
+  return std::vector<int64_t>(a.Data(), a.Data() + a.ElementLength());
+}
+
+// binary(op, shape, a, aStrides, b, bStrides, out)
+static Napi::Value Binary(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  auto shape = dims64(info[1]), as = dims64(info[3]), bs = dims64(info[5]);
+  if (shape.empty() || shape.size() != as.size() || shape.size() != bs.size() || shape.size() > 8)
+    return fail(env, "binary: bad shape");
+  binary(info[0].As<Napi::Number>().Int32Value(), (int)shape.size(), shape.data(), f32(info[2]), as.data(),
+         f32(info[4]), bs.data(), f32(info[6]));
+  return env.Undefined();
+}
+// unary(op, x, out, alpha)
+static Napi::Value Unary(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  auto x = info[1].As<Napi::Float32Array>();
+  unary(info[0].As<Napi::Number>().Int32Value(), (int64_t)x.ElementLength(), x.Data(), f32(info[2]),
+        info[3].As<Napi::Number>().FloatValue());
+  return env.Undefined();
+}
+// reduce(op, outer, r, inner, x, out)
+static Napi::Value Reduce(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  reduce(info[0].As<Napi::Number>().Int32Value(), i64(info[1]), i64(info[2]), i64(info[3]), f32(info[4]),
+         f32(info[5]));
+  return env.Undefined();
+}
+static int64_t stride1(const Napi::Value& v) {
+  if (v.IsNull() || v.IsUndefined()) return 0;
+  return v.As<Napi::Float32Array>().ElementLength() == 1 ? 0 : 1;
+}
+// batchNorm(x, mean, var, offset|null, scale|null, eps, c, y)
+static Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  auto x = info[0].As<Napi::Float32Array>();
+  batchnorm((int64_t)x.ElementLength(), i64(info[6]), x.Data(), f32(info[1]), stride1(info[1]), f32(info[2]),
+            stride1(info[2]), f32(info[3]), stride1(info[3]), f32(info[4]), stride1(info[4]),
+            info[5].As<Napi::Number>().FloatValue(), f32(info[7]));
+  return env.Undefined();
+}
+// softmax(rows, cols, x, y, log)
+static Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  softmax(i64(info[0]), i64(info[1]), f32(info[2]), f32(info[3]), info[4].ToBoolean());
+  return env.Undefined();
+}
+// transpose(shape, perm, x, y)
+static Napi::Value Transpose(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  auto shape = dims64(info[0]), perm = dims64(info[1]);
+  if (shape.empty() || shape.size() != perm.size() || shape.size() > 8) return fail(env, "transpose: bad shape");
+  transpose((int)shape.size(), shape.data(), perm.data(), f32(info[2]), f32(info[3]));
+  return env.Undefined();
+}
+// addN([xs], out)
+static Napi::Value AddN(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  auto arr = info[0].As<Napi::Array>();
+  std::vector<const float*> xs(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); i++) xs[i] = arr.Get(i).As<Napi::Float32Array>().Data();
+  auto out = info[1].As<Napi::Float32Array>();
+  addn((int64_t)out.ElementLength(), (int)xs.size(), xs.data(), out.Data());
+  return env.Undefined();
+}
+// stridedCopy(shape, src, srcStrides, srcOffset, dst, dstStrides, dstOffset)
+static Napi::Value StridedCopy(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  auto shape = dims64(info[0]), ss = dims64(info[2]), ds = dims64(info[5]);
+  if (shape.empty() || shape.size() != ss.size() || shape.size() != ds.size() || shape.size() > 16)
+    return fail(env, "stridedCopy: bad shape");
+  strided_copy((int)shape.size(), shape.data(), f32(info[1]), ss.data(), i64(info[3]), f32(info[4]), ds.data(),
+               i64(info[6]));
+  return env.Undefined();
+}
+// fill(out, value)
+static Napi::Value Fill(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  auto out = info[0].As<Napi::Float32Array>();
+  fill((int64_t)out.ElementLength(), info[1].As<Napi::Number>().FloatValue(), out.Data());
+  return env.Undefined();
+}
+// batchNormGrad(x, dy, mean, variance, scale|null, eps, c, dx, s1, s2)
+static Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  auto x = info[0].As<Napi::Float32Array>();
+  int64_t c = i64(info[6]);
+  bn_grad((int64_t)x.ElementLength() / c, c, x.Data(), f32(info[1]), f32(info[2]), stride1(info[2]), f32(info[3]),
+          stride1(info[3]), f32(info[4]), stride1(info[4]), info[5].As<Napi::Number>().FloatValue(), f32(info[7]),
+          f32(info[8]), f32(info[9]));
+  return env.Undefined();
+}
+// bnTrainForward(x, gamma|null, beta|null, eps, c, y, mean, var)
+static Napi::Value BnTrainForward(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  auto x = info[0].As<Napi::Float32Array>();
+  int64_t c = i64(info[4]);
+  bn_train_fwd((int64_t)x.ElementLength() / c, c, x.Data(), f32(info[1]), f32(info[2]),
+               info[3].As<Napi::Number>().FloatValue(), f32(info[5]), f32(info[6]), f32(info[7]));
+  return env.Undefined();
+}
+// bnTrainBackward(x, dy, mean, var, gamma|null, eps, c, dx, dgamma, dbeta)
+static Napi::Value BnTrainBackward(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  auto x = info[0].As<Napi::Float32Array>();
+  int64_t c = i64(info[6]);
+  bn_train_bwd((int64_t)x.ElementLength() / c, c, x.Data(), f32(info[1]), f32(info[2]), f32(info[3]), f32(info[4]),
+               info[5].As<Napi::Number>().FloatValue(), f32(info[7]), f32(info[8]), f32(info[9]));
+  return env.Undefined();
+}
+static Napi::Value ClearCache(const Napi::CallbackInfo& info) {
+  if (g_ready) clear_cache();
+  return info.Env().Undefined();
+}
+
+static Napi::Object Register(Napi::Env env, Napi::Object exports) {
+  exports.Set("init", Napi::Function::New(env, Init));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("conv2d", Napi::Function::New(env, Conv2d));
+  exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2dBwdData));
+  exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2dBwdWeights));
+  exports.Set("gemm", Napi::Function::New(env, Gemm));
+  exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("reduce", Napi::Function::New(env, Reduce));
+  exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
+  exports.Set("softmax", Napi::Function::New(env, Softmax));
+  exports.Set("transpose", Napi::Function::New(env, Transpose));
+  exports.Set("addN", Napi::Function::New(env, AddN));
+  exports.Set("stridedCopy", Napi::Function::New(env, StridedCopy));
+  exports.Set("fill", Napi::Function::New(env, Fill));
+  exports.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
+  exports.Set("bnTrainForward", Napi::Function::New(env, BnTrainForward));
+  exports.Set("bnTrainBackward", Napi::Function::New(env, BnTrainBackward));
+  exports.Set("clearCache", Napi::Function::New(env, ClearCache));
+  return exports;
+}
+
+NODE_API_MODULE(whittle_native, Register)

@@ -1,0 +1,518 @@
+// Element-wise, reduction, batch-norm, softmax and transpose loops, multi-threaded with OpenMP.
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "kernels.h"
+
+namespace whittle {
+
+static constexpr int64_t kPar = 1 << 15;  // below this many elements, stay on one thread
+
+template <int OP>
+static inline float bop(float a, float b) {
+  if constexpr (OP == B_ADD) return a + b;
+  if constexpr (OP == B_SUB) return a - b;
+  if constexpr (OP == B_MUL) return a * b;
+  if constexpr (OP == B_DIV) return a / b;
+  if constexpr (OP == B_MAX) return (a > b || std::isnan(a)) ? a : b;
+  if constexpr (OP == B_MIN) return (a < b || std::isnan(a)) ? a : b;
+  if constexpr (OP == B_SQDIFF) return (a - b) * (a - b);
+  if constexpr (OP == B_POW) return std::pow(a, b);
+  if constexpr (OP == B_RELU_GRAD) return b > 0.f ? a : 0.f;   // dy * step(y)
+  if constexpr (OP == B_STEP_MUL) return b > 0.f ? a : 0.f;
+  if constexpr (OP == B_TWICE_MUL) return a * (b * 2.f);  // Square gradient: dy * 2x
+  return 0.f;
+}
+
+template <int OP>
+static void binary_t(int rank, const int64_t* shape, const float* a, const int64_t* as, const float* b,
+                     const int64_t* bs, float* out) {
+  int64_t inner = shape[rank - 1];
+  int64_t rows = 1;
+  for (int i = 0; i < rank - 1; i++) rows *= shape[i];
+  int64_t ia = as[rank - 1], ib = bs[rank - 1];
+  int64_t total = rows * inner;
+  if (rows == 1) {
+    // One long row: split it across threads.
+#pragma omp parallel for simd if (total > kPar)
+    for (int64_t j = 0; j < inner; j++) out[j] = bop<OP>(a[j * ia], b[j * ib]);
+    return;
+  }
+#pragma omp parallel for schedule(static) if (total > kPar)
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t oa = 0, ob = 0, rem = r;
+    for (int d = rank - 2; d >= 0; d--) {
+      int64_t idx = rem % shape[d];
+      rem /= shape[d];
+      oa += idx * as[d];
+      ob += idx * bs[d];
+    }
+    const float* ar = a + oa;
+    const float* br = b + ob;
+    float* o = out + r * inner;
+    if (ia == 1 && ib == 1) {
+#pragma omp simd
+      for (int64_t j = 0; j < inner; j++) o[j] = bop<OP>(ar[j], br[j]);
+    } else if (ia == 1 && ib == 0) {
+      float bv = br[0];
+#pragma omp simd
+      for (int64_t j = 0; j < inner; j++) o[j] = bop<OP>(ar[j], bv);
+    } else if (ia == 0 && ib == 1) {
+      float av = ar[0];
+#pragma omp simd
+      for (int64_t j = 0; j < inner; j++) o[j] = bop<OP>(av, br[j]);
+    } else {
+      for (int64_t j = 0; j < inner; j++) o[j] = bop<OP>(ar[j * ia], br[j * ib]);
+    }
+  }
+}
+
+void binary(int op, int rank, const int64_t* shape, const float* a, const int64_t* as, const float* b,
+            const int64_t* bs, float* out) {
+  switch (op) {
+    case B_ADD: return binary_t<B_ADD>(rank, shape, a, as, b, bs, out);
+    case B_SUB: return binary_t<B_SUB>(rank, shape, a, as, b, bs, out);
+    case B_MUL: return binary_t<B_MUL>(rank, shape, a, as, b, bs, out);
+    case B_DIV: return binary_t<B_DIV>(rank, shape, a, as, b, bs, out);
+    case B_MAX: return binary_t<B_MAX>(rank, shape, a, as, b, bs, out);
+    case B_MIN: return binary_t<B_MIN>(rank, shape, a, as, b, bs, out);
+    case B_SQDIFF: return binary_t<B_SQDIFF>(rank, shape, a, as, b, bs, out);
+    case B_POW: return binary_t<B_POW>(rank, shape, a, as, b, bs, out);
+    case B_RELU_GRAD: return binary_t<B_RELU_GRAD>(rank, shape, a, as, b, bs, out);
+    case B_STEP_MUL: return binary_t<B_STEP_MUL>(rank, shape, a, as, b, bs, out);
+    case B_TWICE_MUL: return binary_t<B_TWICE_MUL>(rank, shape, a, as, b, bs, out);
+  }
+}
+
+template <int OP>
+static inline float uop(float v, float alpha) {
+  if constexpr (OP == U_RELU) return v < 0.f ? 0.f : v;
+  if constexpr (OP == U_STEP) return std::isnan(v) ? v : (v > 0.f ? 1.f : alpha);
+  if constexpr (OP == U_SQRT) return std::sqrt(v);
+  if constexpr (OP == U_RSQRT) return 1.f / std::sqrt(v);
+  if constexpr (OP == U_SQUARE) return v * v;
+  if constexpr (OP == U_EXP) return std::exp(v);
+  if constexpr (OP == U_LOG) return std::log(v);
+  if constexpr (OP == U_NEG) return -v;
+  if constexpr (OP == U_ABS) return std::fabs(v);
+  if constexpr (OP == U_SIGMOID) return 1.f / (1.f + std::exp(-v));
+  if constexpr (OP == U_TANH) return std::tanh(v);
+  if constexpr (OP == U_RECIP) return 1.f / v;
+  if constexpr (OP == U_RELU6) return v < 0.f ? 0.f : (v > 6.f ? 6.f : v);
+  if constexpr (OP == U_COPY) return v;
+  if constexpr (OP == U_ELU) return v >= 0.f ? v : std::expm1(v);
+  if constexpr (OP == U_SIGN) return v > 0.f ? 1.f : (v < 0.f ? -1.f : 0.f);
+  if constexpr (OP == U_LEAKY) return v < 0.f ? alpha * v : v;
+  return 0.f;
+}
+
+template <int OP>
+static void unary_t(int64_t n, const float* x, float* out, float alpha) {
+#pragma omp parallel for simd if (n > kPar)
+  for (int64_t i = 0; i < n; i++) out[i] = uop<OP>(x[i], alpha);
+}
+
+void unary(int op, int64_t n, const float* x, float* out, float alpha) {
+  switch (op) {
+    case U_RELU: return unary_t<U_RELU>(n, x, out, alpha);
+    case U_STEP: return unary_t<U_STEP>(n, x, out, alpha);
+    case U_SQRT: return unary_t<U_SQRT>(n, x, out, alpha);
+    case U_RSQRT: return unary_t<U_RSQRT>(n, x, out, alpha);
+    case U_SQUARE: return unary_t<U_SQUARE>(n, x, out, alpha);
+    case U_EXP: return unary_t<U_EXP>(n, x, out, alpha);
+    case U_LOG: return unary_t<U_LOG>(n, x, out, alpha);
+    case U_NEG: return unary_t<U_NEG>(n, x, out, alpha);
+    case U_ABS: return unary_t<U_ABS>(n, x, out, alpha);
+    case U_SIGMOID: return unary_t<U_SIGMOID>(n, x, out, alpha);
+    case U_TANH: return unary_t<U_TANH>(n, x, out, alpha);
+    case U_RECIP: return unary_t<U_RECIP>(n, x, out, alpha);
+    case U_RELU6: return unary_t<U_RELU6>(n, x, out, alpha);
+    case U_COPY: return unary_t<U_COPY>(n, x, out, alpha);
+    case U_ELU: return unary_t<U_ELU>(n, x, out, alpha);
+    case U_SIGN: return unary_t<U_SIGN>(n, x, out, alpha);
+    case U_LEAKY: return unary_t<U_LEAKY>(n, x, out, alpha);
+  }
+}
+
+// Reductions accumulate in double (the cpu backend accumulates in JS doubles).
+void reduce(int op, int64_t outer, int64_t r, int64_t inner, const float* x, float* out) {
+  bool isSum = op == R_SUM || op == R_MEAN;
+  double scale = op == R_MEAN ? 1.0 / (double)r : 1.0;
+  int64_t total = outer * r * inner;
+  int nt = total > kPar ? omp_get_max_threads() : 1;
+  if (inner == 1) {
+#pragma omp parallel for schedule(static) if (nt > 1 && outer >= nt)
+    for (int64_t o = 0; o < outer; o++) {
+      const float* p = x + o * r;
+      if (isSum) {
+        double s = 0;
+        if (nt > 1 && outer < nt) {
+#pragma omp parallel for reduction(+ : s)
+          for (int64_t i = 0; i < r; i++) s += p[i];
+        } else {
+#pragma omp simd reduction(+ : s)
+          for (int64_t i = 0; i < r; i++) s += p[i];
+        }
+        out[o] = (float)(s * scale);
+      } else {
+        float m = p[0];
+        for (int64_t i = 1; i < r; i++) {
+          float v = p[i];
+          if (std::isnan(v)) { m = v; break; }
+          m = op == R_MAX ? (v > m ? v : m) : (v < m ? v : m);
+        }
+        out[o] = m;
+      }
+    }
+    return;
+  }
+  if (outer >= nt || outer * inner >= (int64_t)nt * 4096) {
+#pragma omp parallel for schedule(static) if (nt > 1)
+    for (int64_t o = 0; o < outer; o++) {
+      const float* p = x + o * r * inner;
+      float* q = out + o * inner;
+      if (isSum) {
+        std::vector<double> acc(inner, 0.0);
+        for (int64_t i = 0; i < r; i++) {
+          const float* row = p + i * inner;
+#pragma omp simd
+          for (int64_t j = 0; j < inner; j++) acc[j] += row[j];
+        }
+        for (int64_t j = 0; j < inner; j++) q[j] = (float)(acc[j] * scale);
+      } else {
+        std::memcpy(q, p, sizeof(float) * inner);
+        for (int64_t i = 1; i < r; i++) {
+          const float* row = p + i * inner;
+          for (int64_t j = 0; j < inner; j++) {
+            float v = row[j];
+            if (op == R_MAX ? (v > q[j] || std::isnan(v)) : (v < q[j] || std::isnan(v))) q[j] = v;
+          }
+        }
+      }
+    }
+    return;
+  }
+  // Few outputs, long reduction (bias gradients, batch-norm statistics): split r across threads.
+  int64_t oi = outer * inner;
+  std::vector<double> part((size_t)nt * oi);
+  std::vector<float> partm((size_t)nt * oi);
+#pragma omp parallel num_threads(nt)
+  {
+    int t = omp_get_thread_num();
+    int T = omp_get_num_threads();
+    double* acc = part.data() + (size_t)t * oi;
+    float* accm = partm.data() + (size_t)t * oi;
+    std::fill(acc, acc + oi, 0.0);
+    int64_t lo = r * t / T, hi = r * (t + 1) / T;
+    for (int64_t o = 0; o < outer; o++) {
+      const float* p = x + o * r * inner;
+      double* a = acc + o * inner;
+      float* am = accm + o * inner;
+      if (!isSum) {
+        if (lo < hi) std::memcpy(am, p + lo * inner, sizeof(float) * inner);
+        else std::fill(am, am + inner, NAN);
+      }
+      for (int64_t i = lo; i < hi; i++) {
+        const float* row = p + i * inner;
+        if (isSum) {
+#pragma omp simd
+          for (int64_t j = 0; j < inner; j++) a[j] += row[j];
+        } else {
+          for (int64_t j = 0; j < inner; j++) {
+            float v = row[j];
+            if (op == R_MAX ? (v > am[j] || std::isnan(v)) : (v < am[j] || std::isnan(v))) am[j] = v;
+          }
+        }
+      }
+    }
+  }
+  for (int64_t j = 0; j < oi; j++) {
+    if (isSum) {
+      double s = 0;
+      for (int t = 0; t < nt; t++) s += part[(size_t)t * oi + j];
+      out[j] = (float)(s * scale);
+    } else {
+      float m = NAN;
+      bool first = true;
+      for (int t = 0; t < nt; t++) {
+        float v = partm[(size_t)t * oi + j];
+        if (r * (t + 1) / nt == r * t / nt) continue;  // empty chunk
+        if (first) { m = v; first = false; continue; }
+        if (std::isnan(v)) { m = v; break; }
+        if (op == R_MAX ? v > m : v < m) m = v;
+      }
+      out[j] = m;
+    }
+  }
+}
+
+void batchnorm(int64_t n, int64_t c, const float* x, const float* mean, int64_t smean, const float* var,
+               int64_t svar, const float* offset, int64_t soff, const float* scale, int64_t sscale, float eps,
+               float* y) {
+  std::vector<float> mul(c), add(c);
+  for (int64_t j = 0; j < c; j++) {
+    float inv = 1.f / std::sqrt(var[j * svar] + eps);
+    float s = scale ? scale[j * sscale] : 1.f;
+    mul[j] = inv * s;
+    add[j] = (offset ? offset[j * soff] : 0.f) - mean[j * smean] * inv * s;
+  }
+  int64_t rows = n / c;
+  const float* m = mul.data();
+  const float* a = add.data();
+#pragma omp parallel for schedule(static) if (n > kPar)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * c;
+    float* yr = y + r * c;
+#pragma omp simd
+    for (int64_t j = 0; j < c; j++) yr[j] = xr[j] * m[j] + a[j];
+  }
+}
+
+void softmax(int64_t rows, int64_t cols, const float* x, float* y, bool log) {
+#pragma omp parallel for schedule(static) if (rows * cols > kPar)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * cols;
+    float* yr = y + r * cols;
+    float m = xr[0];
+    for (int64_t j = 1; j < cols; j++) m = std::max(m, xr[j]);
+    double s = 0;
+    for (int64_t j = 0; j < cols; j++) s += std::exp((double)xr[j] - m);
+    if (log) {
+      double ls = std::log(s);
+      for (int64_t j = 0; j < cols; j++) yr[j] = (float)((double)xr[j] - m - ls);
+    } else {
+      for (int64_t j = 0; j < cols; j++) yr[j] = (float)(std::exp((double)xr[j] - m) / s);
+    }
+  }
+}
+
+void transpose(int rank, const int64_t* shape, const int64_t* perm, const float* x, float* y) {
+  // y[i0..] with y dims = shape[perm[k]]; input strides permuted.
+  int64_t istr[8], ydim[8], pstr[8];
+  istr[rank - 1] = 1;
+  for (int d = rank - 2; d >= 0; d--) istr[d] = istr[d + 1] * shape[d + 1];
+  for (int d = 0; d < rank; d++) {
+    ydim[d] = shape[perm[d]];
+    pstr[d] = istr[perm[d]];
+  }
+  int64_t inner = ydim[rank - 1], rows = 1;
+  for (int d = 0; d < rank - 1; d++) rows *= ydim[d];
+  int64_t is = pstr[rank - 1];
+#pragma omp parallel for schedule(static) if (rows * inner > kPar)
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t off = 0, rem = r;
+    for (int d = rank - 2; d >= 0; d--) {
+      off += (rem % ydim[d]) * pstr[d];
+      rem /= ydim[d];
+    }
+    float* yr = y + r * inner;
+    const float* xr = x + off;
+    for (int64_t j = 0; j < inner; j++) yr[j] = xr[j * is];
+  }
+}
+
+void addn(int64_t n, int count, const float* const* xs, float* out) {
+#pragma omp parallel for simd if (n > kPar)
+  for (int64_t i = 0; i < n; i++) {
+    float s = xs[0][i];
+    for (int k = 1; k < count; k++) s += xs[k][i];
+    out[i] = s;
+  }
+}
+void strided_copy(int rank, const int64_t* shape, const float* src, const int64_t* sstr, int64_t soff, float* dst,
+                  const int64_t* dstr, int64_t doff) {
+  int64_t inner = shape[rank - 1], rows = 1;
+  for (int d = 0; d < rank - 1; d++) rows *= shape[d];
+  int64_t is = sstr[rank - 1], os = dstr[rank - 1];
+  if (rows * inner == 0) return;
+#pragma omp parallel for schedule(static) if (rows * inner > kPar && rows > 1)
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t so = soff, dof = doff, rem = r;
+    for (int d = rank - 2; d >= 0; d--) {
+      int64_t idx = rem % shape[d];
+      rem /= shape[d];
+      so += idx * sstr[d];
+      dof += idx * dstr[d];
+    }
+    const float* s = src + so;
+    float* o = dst + dof;
+    if (is == 1 && os == 1) {
+      std::memcpy(o, s, sizeof(float) * inner);
+    } else if (is == 0) {
+      float v = s[0];
+      for (int64_t j = 0; j < inner; j++) o[j * os] = v;
+    } else {
+      for (int64_t j = 0; j < inner; j++) o[j * os] = s[j * is];
+    }
+  }
+}
+
+void fill(int64_t n, float v, float* out) {
+#pragma omp parallel for simd if (n > kPar)
+  for (int64_t i = 0; i < n; i++) out[i] = v;
+}
+
+void bn_grad(int64_t rows, int64_t c, const float* x, const float* dy, const float* mean, int64_t smean,
+             const float* var, int64_t svar, const float* scale, int64_t sscale, float eps, float* dx, float* s1,
+             float* s2) {
+  std::vector<float> k(c), m(c);
+  for (int64_t j = 0; j < c; j++) {
+    float inv = 1.f / std::sqrt(var[j * svar] + eps);
+    k[j] = inv * (scale ? scale[j * sscale] : 1.f);
+    m[j] = mean[j * smean];
+  }
+  int nt = rows * c > kPar ? omp_get_max_threads() : 1;
+  std::vector<double> p1((size_t)nt * c, 0.0), p2((size_t)nt * c, 0.0);
+#pragma omp parallel num_threads(nt)
+  {
+    int t = omp_get_thread_num(), T = omp_get_num_threads();
+    double* a1 = p1.data() + (size_t)t * c;
+    double* a2 = p2.data() + (size_t)t * c;
+    std::vector<float> f1(c, 0.f), f2(c, 0.f);
+    int64_t lo = rows * t / T, hi = rows * (t + 1) / T;
+    const float* kk = k.data();
+    const float* mm = m.data();
+    for (int64_t r = lo; r < hi; r++) {
+      const float* xr = x + r * c;
+      const float* dr = dy + r * c;
+      float* o = dx + r * c;
+#pragma omp simd
+      for (int64_t j = 0; j < c; j++) {
+        float d = dr[j];
+        o[j] = d * kk[j];
+        f1[j] += d;
+        f2[j] += (xr[j] - mm[j]) * d;
+      }
+      if (((r - lo) & 63) == 63) {  // flush float partials to double every 64 rows
+        for (int64_t j = 0; j < c; j++) {
+          a1[j] += f1[j];
+          a2[j] += f2[j];
+          f1[j] = f2[j] = 0.f;
+        }
+      }
+    }
+    for (int64_t j = 0; j < c; j++) {
+      a1[j] += f1[j];
+      a2[j] += f2[j];
+    }
+  }
+  for (int64_t j = 0; j < c; j++) {
+    double u = 0, v = 0;
+    for (int t = 0; t < nt; t++) {
+      u += p1[(size_t)t * c + j];
+      v += p2[(size_t)t * c + j];
+    }
+    s1[j] = (float)u;
+    s2[j] = (float)v;
+  }
+}
+// Per-channel sums of f(x, dy) over rows, split across threads (double accumulation, float inner blocks).
+template <typename F>
+static void channel_sums(int64_t rows, int64_t c, F f, std::vector<double>& s1, std::vector<double>& s2) {
+  int nt = rows * c > kPar ? omp_get_max_threads() : 1;
+  std::vector<double> p1((size_t)nt * c, 0.0), p2((size_t)nt * c, 0.0);
+#pragma omp parallel num_threads(nt)
+  {
+    int t = omp_get_thread_num(), T = omp_get_num_threads();
+    double* a1 = p1.data() + (size_t)t * c;
+    double* a2 = p2.data() + (size_t)t * c;
+    std::vector<float> f1(c, 0.f), f2(c, 0.f);
+    int64_t lo = rows * t / T, hi = rows * (t + 1) / T;
+    for (int64_t r = lo; r < hi; r++) {
+      f(r, f1.data(), f2.data());
+      if (((r - lo) & 31) == 31) {
+        for (int64_t j = 0; j < c; j++) {
+          a1[j] += f1[j];
+          a2[j] += f2[j];
+          f1[j] = f2[j] = 0.f;
+        }
+      }
+    }
+    for (int64_t j = 0; j < c; j++) {
+      a1[j] += f1[j];
+      a2[j] += f2[j];
+    }
+  }
+  s1.assign(c, 0.0);
+  s2.assign(c, 0.0);
+  for (int t = 0; t < nt; t++)
+    for (int64_t j = 0; j < c; j++) {
+      s1[j] += p1[(size_t)t * c + j];
+      s2[j] += p2[(size_t)t * c + j];
+    }
+}
+
+void bn_train_fwd(int64_t rows, int64_t c, const float* x, const float* gamma, const float* beta, float eps, float* y,
+                  float* mean, float* var) {
+  // Shifted sums (shift = first row) keep E[x^2] - E[x]^2 accurate.
+  std::vector<float> shift(x, x + c);
+  const float* sh = shift.data();
+  std::vector<double> s1, s2;
+  channel_sums(rows, c, [&](int64_t r, float* f1, float* f2) {
+    const float* xr = x + r * c;
+#pragma omp simd
+    for (int64_t j = 0; j < c; j++) {
+      float d = xr[j] - sh[j];
+      f1[j] += d;
+      f2[j] += d * d;
+    }
+  }, s1, s2);
+  std::vector<float> k(c), b(c);
+  for (int64_t j = 0; j < c; j++) {
+    double m1 = s1[j] / (double)rows;
+    double v = s2[j] / (double)rows - m1 * m1;
+    if (v < 0) v = 0;
+    mean[j] = (float)(m1 + sh[j]);
+    var[j] = (float)v;
+    float inv = 1.f / std::sqrt(var[j] + eps);
+    k[j] = inv * (gamma ? gamma[j] : 1.f);
+    b[j] = (beta ? beta[j] : 0.f) - mean[j] * k[j];
+  }
+  const float* kk = k.data();
+  const float* bb = b.data();
+#pragma omp parallel for schedule(static) if (rows * c > kPar)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * c;
+    float* yr = y + r * c;
+#pragma omp simd
+    for (int64_t j = 0; j < c; j++) yr[j] = xr[j] * kk[j] + bb[j];
+  }
+}
+
+void bn_train_bwd(int64_t rows, int64_t c, const float* x, const float* dy, const float* mean, const float* var,
+                  const float* gamma, float eps, float* dx, float* dgamma, float* dbeta) {
+  std::vector<double> s1, s2;
+  channel_sums(rows, c, [&](int64_t r, float* f1, float* f2) {
+    const float* xr = x + r * c;
+    const float* dr = dy + r * c;
+#pragma omp simd
+    for (int64_t j = 0; j < c; j++) {
+      f1[j] += dr[j];
+      f2[j] += (xr[j] - mean[j]) * dr[j];
+    }
+  }, s1, s2);
+  std::vector<float> k(c), a(c), q(c);
+  for (int64_t j = 0; j < c; j++) {
+    double inv = 1.0 / std::sqrt((double)var[j] + eps);
+    double g = gamma ? gamma[j] : 1.0;
+    k[j] = (float)(g * inv);
+    a[j] = (float)(s1[j] / (double)rows);                  // mean(dy)
+    q[j] = (float)(inv * inv * s2[j] / (double)rows);      // mean(dy*xhat) * inv
+    dgamma[j] = (float)(s2[j] * inv);
+    dbeta[j] = (float)s1[j];
+  }
+  const float *kk = k.data(), *aa = a.data(), *qq = q.data();
+#pragma omp parallel for schedule(static) if (rows * c > kPar)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * c;
+    const float* dr = dy + r * c;
+    float* o = dx + r * c;
+#pragma omp simd
+    for (int64_t j = 0; j < c; j++) o[j] = kk[j] * (dr[j] - aa[j] - (xr[j] - mean[j]) * qq[j]);
+  }
+}
+}  // namespace whittle

@@ -1,0 +1,58 @@
+// Whittle native kernels: oneDNN convolutions/GEMM (conv.cc) and OpenMP element-wise loops (ew.cc).
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace whittle {
+
+// Conv geometry, NHWC activations and HWIO weights. Padding is explicit (tfjs's padInfo).
+struct ConvDims {
+  int64_t n, h, w, c, kh, kw, o, oh, ow, sh, sw, pt, pl, pb, pr, dh, dw;  // dh/dw: tfjs dilation (1 = none)
+};
+
+// Each returns an empty string on success, or the error.
+std::string conv_fwd(const ConvDims& d, const float* x, const float* wt, const float* bias, float* y, bool relu);
+std::string conv_bwd_data(const ConvDims& d, const float* dy, const float* wt, float* dx);
+std::string conv_bwd_weights(const ConvDims& d, const float* x, const float* dy, float* dw, float* dbias);
+// Row-major C[b] = op(A[b]) op(B[b]) (+ bias[N]) (relu); batch strides in elements (0 = broadcast).
+std::string gemm(bool ta, bool tb, int64_t batch, int64_t m, int64_t n, int64_t k, const float* a, int64_t sa,
+                 const float* b, int64_t sb, float* c, const float* bias, int act);
+void clear_cache();
+
+// Element-wise. Ops are small integers shared with src/engine/native/ops.ts.
+enum BinOp { B_ADD = 0, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN, B_SQDIFF, B_POW, B_RELU_GRAD, B_STEP_MUL, B_TWICE_MUL };
+enum UnOp { U_RELU = 0, U_STEP, U_SQRT, U_RSQRT, U_SQUARE, U_EXP, U_LOG, U_NEG, U_ABS, U_SIGMOID, U_TANH,
+            U_RECIP, U_RELU6, U_COPY, U_ELU, U_SIGN, U_LEAKY };
+enum RedOp { R_SUM = 0, R_MEAN, R_MAX, R_MIN };
+
+// out[i] = a[ia] op b[ib] over an output of rank <= 6 with element strides for a and b (0 = broadcast).
+void binary(int op, int rank, const int64_t* shape, const float* a, const int64_t* as, const float* b,
+            const int64_t* bs, float* out);
+void unary(int op, int64_t n, const float* x, float* out, float alpha);
+// x viewed as [outer, r, inner], reduced over r into out [outer, inner].
+void reduce(int op, int64_t outer, int64_t r, int64_t inner, const float* x, float* out);
+// y = (x - mean) * scale / sqrt(var + eps) + offset, per channel (last dim, size c); params may be size 1.
+void batchnorm(int64_t n, int64_t c, const float* x, const float* mean, int64_t smean, const float* var,
+               int64_t svar, const float* offset, int64_t soff, const float* scale, int64_t sscale, float eps,
+               float* y);
+void softmax(int64_t rows, int64_t cols, const float* x, float* y, bool log);
+void transpose(int rank, const int64_t* shape, const int64_t* perm, const float* x, float* y);
+// dst[dOff + sum idx*dStr] = src[sOff + sum idx*sStr] over `shape` (rank <= 16): slices, strided slices,
+// pads (into a pre-filled dst), tiles (rank doubled), transposes.
+void strided_copy(int rank, const int64_t* shape, const float* src, const int64_t* sstr, int64_t soff, float* dst,
+                  const int64_t* dstr, int64_t doff);
+void fill(int64_t n, float v, float* out);
+// Per-channel batch-norm backward (per channel c over rows r): dx = dy*scale*inv, s1 = sum(dy),
+// s2 = sum((x-mean)*dy), with inv = 1/sqrt(var+eps). Params may be size 1 (stride 0).
+void bn_grad(int64_t rows, int64_t c, const float* x, const float* dy, const float* mean, int64_t smean,
+             const float* var, int64_t svar, const float* scale, int64_t sscale, float eps, float* dx, float* s1,
+             float* s2);
+// Training batch norm over rows x c (channel last), biased variance. Forward: mean/var per channel, then
+// y = (x-mean)/sqrt(var+eps)*gamma + beta. Backward: dx, dgamma, dbeta through the batch statistics.
+void bn_train_fwd(int64_t rows, int64_t c, const float* x, const float* gamma, const float* beta, float eps, float* y,
+                  float* mean, float* var);
+void bn_train_bwd(int64_t rows, int64_t c, const float* x, const float* dy, const float* mean, const float* var,
+                  const float* gamma, float eps, float* dx, float* dgamma, float* dbeta);
+// Sum of a and all extra arrays (AddN).
+void addn(int64_t n, int count, const float* const* xs, float* out);
+}  // namespace whittle

@@ -1,0 +1,100 @@
+/**
+ * `whittle pq`: product-quantise (iPQ) a checkpoint into a compressed model file (methods.md §5).
+ * @example whittle pq --checkpoint runs/resnet20 --k 256 --block conv3x3:9,conv1x1:4,dense:8 --finetune-epochs 1 --noise-rate 0.1 --out resnet20.pq
+ */
+import type { Command } from 'commander';
+import { initBackend, BACKEND_NAMES, type BackendName } from '../../engine/backend.js';
+import { parseBlockSpec } from '../../techniques/pq/config.js';
+import { runPQ, type PQRunReport } from '../../techniques/pq/pipeline.js';
+import { formatBytes } from '../../techniques/pq/size.js';
+import type { DatasetName } from '../../data/index.js';
+
+interface Opts {
+  checkpoint: string;
+  out: string;
+  k: string;
+  block: string;
+  subspaces: string;
+  stages?: string;
+  include?: string;
+  exclude?: string;
+  iterations: string;
+  finetuneEpochs: string;
+  noiseRate: string;
+  lr: string;
+  batchSize: string;
+  dataset?: DatasetName;
+  dataDir?: string;
+  limitTrain?: string;
+  limitVal?: string;
+  centroids: 'fp16' | 'fp32';
+  coding: 'packed' | 'huffman';
+  seed: string;
+  backend: BackendName;
+  json?: boolean;
+}
+
+const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
+const pct = (v: number | undefined): string => (v === undefined ? 'n/a' : `${(100 * v).toFixed(2)} %`);
+
+function print(r: PQRunReport, out: string): void {
+  const rows = r.layers.map((l) => [
+    l.plan.layer, String(l.size.nBlocks), l.plan.k === l.plan.kRequested ? String(l.plan.k) : `${l.plan.k} (clamped)`,
+    String(l.plan.blockSize), l.plan.subspaces > 1 ? `${l.plan.subspaces}×${l.size.bitsPerIndex}` : String(l.size.bitsPerIndex),
+    r.entropy[l.plan.layer] ? r.entropy[l.plan.layer].entropy.toFixed(2) : '', String(l.size.bytes), String(l.size.fp32Bytes), l.relativeError.toFixed(4),
+  ]);
+  const head = ['layer', 'blocks', 'K', 'bs', 'bits', 'H(idx)', 'bytes', 'fp32 bytes', 'rel.err'];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (c: string[]) => c.map((s, i) => (i === 0 ? s.padEnd(w[i]) : s.padStart(w[i]))).join('  ');
+  console.log(line(head));
+  for (const row of rows) console.log(line(row));
+  const s = r.size;
+  console.log(`model size: ${formatBytes(s.fp32Bytes)} fp32 → ${formatBytes(s.compressedBytes)} (${s.ratio.toFixed(1)}×; ${s.otherParams} params left at 4 bytes)`);
+  console.log(`file: ${out} ${formatBytes(r.fileBytes)} (safetensors with header/metadata)`);
+  console.log(`accuracy (top-1): before ${pct(r.accuracyBefore)}, after ${pct(r.accuracyAfter)} (decoded from the file)`);
+  if (r.accuracyNote) console.log(`note: ${r.accuracyNote}`);
+}
+
+export function register(program: Command): void {
+  program
+    .command('pq')
+    .description('iPQ: product-quantise a checkpoint (k-means codebooks, centroid fine-tuning) into a compressed model file')
+    .requiredOption('--checkpoint <dir>', 'run or checkpoint directory')
+    .requiredOption('--out <file>', 'compressed model file to write (safetensors, whittle-pq format)')
+    .option('--k <n>', 'centroids per codebook', '256')
+    .option('--block <spec>', 'block size per layer kind', 'conv3x3:9,conv1x1:4,dense:8')
+    .option('--subspaces <m>', 'sub-vectors per block (1 = VQ of blocks as fairseq; >1 = true PQ)', '1')
+    .option('--stages <regexes>', 'quantisation order: ";"-separated layer-name regexes (default: by name prefix, bottom-up)')
+    .option('--include <regex>', 'layers to quantise (default all Conv2D/Dense)')
+    .option('--exclude <regex>', 'layers to keep in fp32')
+    .option('--iterations <n>', 'k-means EM iterations', '15')
+    .option('--finetune-epochs <n>', 'centroid fine-tuning epochs after each stage', '0')
+    .option('--noise-rate <p>', 'Quant-Noise block drop rate during fine-tuning', '0')
+    .option('--lr <x>', 'fine-tuning learning rate (SGD, momentum 0.9)', '0.01')
+    .option('--batch-size <n>', 'batch size', '128')
+    .option('--dataset <name>', 'cifar10 | cifar100 | shapes (default: the checkpoint\'s, else cifar10)')
+    .option('--data-dir <dir>', 'dataset folder')
+    .option('--limit-train <n>', 'use only the first N training images')
+    .option('--limit-val <n>', 'use only the first N validation images')
+    .option('--centroids <dtype>', 'codebook storage: fp16 | fp32', 'fp16')
+    .option('--coding <kind>', 'index coding: packed | huffman', 'packed')
+    .option('--seed <n>', 'seed', '0')
+    .option('--backend <name>', `backend: ${BACKEND_NAMES.join('|')}`, 'auto')
+    .option('--json', 'print the report as JSON')
+    .action(async (o: Opts) => {
+      await initBackend(o.backend);
+      const report = await runPQ({
+        checkpoint: o.checkpoint, out: o.out,
+        config: {
+          k: Number(o.k), blockSizes: parseBlockSpec(o.block), subspaces: Number(o.subspaces), iterations: Number(o.iterations),
+          include: o.include, exclude: o.exclude, seed: Number(o.seed), centroidDtype: o.centroids === 'fp32' ? 'F32' : 'F16',
+        },
+        stages: o.stages?.split(';').filter(Boolean),
+        finetuneEpochs: Number(o.finetuneEpochs), noiseRate: Number(o.noiseRate), lr: Number(o.lr), batchSize: Number(o.batchSize),
+        dataset: o.dataset, dataDir: o.dataDir, limitTrain: num(o.limitTrain), limitVal: num(o.limitVal), coding: o.coding, seed: Number(o.seed),
+        log: o.json ? undefined : (l) => console.log(l),
+      });
+      if (o.json) console.log(JSON.stringify(report));
+      else print(report, o.out);
+    });
+}

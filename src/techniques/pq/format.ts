@@ -1,0 +1,168 @@
+/**
+ * The compressed model file: self-describing safetensors, pure TypeScript (no Node APIs) so the same
+ * decoder runs in Node and in the browser (src/browser/pq-decoder.ts).
+ *
+ * Tensors:
+ *   `<layer>/<weight>`          F32   every non-quantised parameter (biases, BN, unquantised layers)
+ *   `<layer>/kernel.codebook`   F16|F32 [m·K, d]  sub-space s owns rows s·K…s·K+K−1 (d = bs/m)
+ *   `<layer>/kernel.codes`      U8    indices: bit-packed ⌈log2 K⌉ bits each (pack.ts), or a canonical
+ *                                     Huffman stream over global rows s·K + code (entropy.ts)
+ *   `<layer>/kernel.code_lengths` U8 [m·K]  Huffman code lengths (Huffman coding only)
+ * Metadata: format = "whittle-pq", version, topology (tfjs model JSON with plain Conv2D/Dense layers),
+ * layers (per quantised layer: kernel shape, block size, K, m, bits, coding, #codes), user (the model's
+ * user-defined metadata). Codes are ordered block-major (row j·cout + o, blocks.ts), m per block.
+ */
+import { tf, tfl } from '../../engine/tf.js';
+import { FormatError } from '../../core/errors.js';
+import { float32ToHalf, readSafetensors, toTypedArray, writeSafetensors, type TensorInput } from '../../io/safetensors.js';
+import { modelParams } from '../../models/params.js';
+import { decodeKernel } from './quantize.js';
+import { packBits, unpackBits } from './pack.js';
+import { huffmanDecode, huffmanEncode } from './entropy.js';
+import { bitsPerIndex } from './size.js';
+import { isPQLayer } from './layers.js';
+import { toFloatModel, topologyOf } from './convert.js';
+
+export const PQ_FORMAT = 'whittle-pq';
+export const PQ_FORMAT_VERSION = '1';
+
+export interface PQLayerMeta {
+  shape: number[];
+  blockSize: number;
+  k: number;
+  subspaces: number;
+  bits: number;
+  coding: 'packed' | 'huffman';
+  count: number;
+  centroidDtype: 'F16' | 'F32';
+}
+
+export interface EncodeOptions {
+  centroidDtype?: 'F16' | 'F32';
+  coding?: 'packed' | 'huffman';
+}
+
+/** Serialises a model holding PQ layers (others stay fp32). */
+export async function encodePQModel(model: tfl.LayersModel, opts: EncodeOptions = {}): Promise<Uint8Array> {
+  const dtype = opts.centroidDtype ?? 'F16';
+  const coding = opts.coding ?? 'packed';
+  const float = await toFloatModel(model);
+  try {
+    const tensors = new Map<string, TensorInput>();
+    const layers: Record<string, PQLayerMeta> = {};
+    const pq = new Map(model.layers.filter(isPQLayer).map((l) => [l.name, l]));
+    for (const p of modelParams(float)) {
+      const q = pq.get(p.layer.name);
+      if (q && p.key === `${q.name}/kernel`) {
+        const { centroids: c, assignments: a } = q.pqTensors();
+        const m = q.subspaces;
+        const d = q.blockSize / m;
+        const cb = c.dataSync() as Float32Array;
+        const rows = Int32Array.from(a.dataSync());
+        tensors.set(`${p.key}.codebook`, dtype === 'F16'
+          ? { dtype: 'F16', shape: [m * q.k, d], data: float32ToHalf(cb) }
+          : { dtype: 'F32', shape: [m * q.k, d], data: Float32Array.from(cb) });
+        const bits = bitsPerIndex(q.k);
+        if (coding === 'huffman') {
+          const h = huffmanEncode(rows, m * q.k);
+          tensors.set(`${p.key}.codes`, { dtype: 'U8', shape: [h.data.length], data: h.data });
+          tensors.set(`${p.key}.code_lengths`, { dtype: 'U8', shape: [h.lengths.length], data: h.lengths });
+        } else {
+          const local = rows.map((r, i) => r - (i % m) * q.k);
+          const packed = packBits(local, bits);
+          tensors.set(`${p.key}.codes`, { dtype: 'U8', shape: [packed.length], data: packed });
+        }
+        layers[q.name] = { shape: [...p.variable.shape], blockSize: q.blockSize, k: q.k, subspaces: m, bits, coding, count: rows.length, centroidDtype: dtype };
+      } else {
+        tensors.set(p.key, { dtype: 'F32', shape: [...p.variable.shape], data: Float32Array.from(p.variable.dataSync() as Float32Array) });
+      }
+    }
+    return writeSafetensors(tensors, {
+      format: PQ_FORMAT,
+      version: PQ_FORMAT_VERSION,
+      topology: JSON.stringify(topologyOf(float)),
+      layers: JSON.stringify(layers),
+      user: JSON.stringify(model.getUserDefinedMetadata() ?? {}),
+    });
+  } finally {
+    float.dispose();
+  }
+}
+
+export interface DecodedPQFile {
+  model: tfl.LayersModel;
+  layers: Record<string, PQLayerMeta>;
+  user: Record<string, unknown>;
+}
+
+function parseJson<T>(s: string | undefined, field: string, file: string): T {
+  if (s === undefined) throw new FormatError(file, `metadata field "${field}" missing`);
+  try {
+    return JSON.parse(s) as T;
+  } catch (e) {
+    throw new FormatError(file, `metadata field "${field}" is not JSON (${(e as Error).message})`);
+  }
+}
+
+/** Dense kernels of every quantised layer, decoded from the file's tensors (no tfjs involved). */
+export function decodeKernels(bytes: Uint8Array, file = '<buffer>'): { kernels: Map<string, Float32Array>; meta: ReturnType<typeof readMeta> } {
+  const meta = readMeta(bytes, file);
+  const kernels = new Map<string, Float32Array>();
+  for (const [name, l] of Object.entries(meta.layers)) {
+    const key = `${name}/kernel`;
+    const cb = meta.st.tensors.get(`${key}.codebook`);
+    const codes = meta.st.tensors.get(`${key}.codes`);
+    if (!cb || !codes) throw new FormatError(file, `layer "${name}": ${key}.codebook or ${key}.codes missing`);
+    const codebook = toTypedArray(cb) as Float32Array;
+    let local: Int32Array;
+    if (l.coding === 'huffman') {
+      const lens = meta.st.tensors.get(`${key}.code_lengths`);
+      if (!lens) throw new FormatError(file, `layer "${name}": ${key}.code_lengths missing`);
+      const rows = huffmanDecode(lens.bytes, codes.bytes, l.count);
+      local = rows.map((r, i) => r - (i % l.subspaces) * l.k);
+    } else {
+      local = unpackBits(codes.bytes, l.bits, l.count);
+    }
+    kernels.set(key, decodeKernel({ shape: l.shape, blockSize: l.blockSize, k: l.k, subspaces: l.subspaces, codebook, codes: local }));
+  }
+  return { kernels, meta };
+}
+
+function readMeta(bytes: Uint8Array, file: string) {
+  const st = readSafetensors(bytes, file);
+  if (st.metadata.format !== PQ_FORMAT) throw new FormatError(file, `not a ${PQ_FORMAT} file (format = ${JSON.stringify(st.metadata.format)})`);
+  if (st.metadata.version !== PQ_FORMAT_VERSION) throw new FormatError(file, `unsupported ${PQ_FORMAT} version ${st.metadata.version}`);
+  return {
+    st,
+    topology: parseJson<Record<string, unknown>>(st.metadata.topology, 'topology', file),
+    layers: parseJson<Record<string, PQLayerMeta>>(st.metadata.layers, 'layers', file),
+    user: parseJson<Record<string, unknown>>(st.metadata.user, 'user', file),
+  };
+}
+
+/** Rebuilds a runnable tfjs model (plain layers, dense decoded kernels) from the file's bytes. */
+export async function decodePQModel(data: Uint8Array | ArrayBuffer, file = '<buffer>'): Promise<DecodedPQFile> {
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+  const { kernels, meta } = decodeKernels(bytes, file);
+  const model = await tfl.models.modelFromJSON({ modelTopology: meta.topology as tf.io.ModelJSON['modelTopology'] });
+  if (Object.keys(meta.user).length) model.setUserDefinedMetadata(meta.user);
+  const params = modelParams(model);
+  const values: tf.Tensor[] = [];
+  try {
+    for (const p of params) {
+      const k = kernels.get(p.key);
+      const t = meta.st.tensors.get(p.key);
+      let v: Float32Array;
+      if (k) v = k;
+      else if (t) v = toTypedArray(t) as Float32Array;
+      else throw new FormatError(file, `parameter "${p.key}" missing`);
+      if (v.length !== p.variable.size) throw new FormatError(file, `parameter "${p.key}" has ${v.length} values, the model needs [${p.variable.shape}]`);
+      const tv = tf.tensor(v, p.variable.shape);
+      values.push(tv);
+      p.variable.assign(tv);
+    }
+  } finally {
+    values.forEach((t) => t.dispose());
+  }
+  return { model, layers: meta.layers, user: meta.user };
+}

@@ -1,0 +1,74 @@
+/** The programmatic run API (what the experiments runner and the demo call), in-process. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { parseRunConfig } from '../../src/config/load.js';
+import { runTraining } from '../../src/cli/run-training.js';
+import { silentReporter } from '../../src/cli/progress.js';
+import { register as registerSfp } from '../../src/cli/commands/sfp.js';
+import { UnknownModelError } from '../../src/models/registry.js';
+import { ConfigError } from '../../src/core/errors.js';
+
+const TMP = mkdtempSync(join(tmpdir(), 'whittle-run-'));
+const tiny = (extra: Record<string, unknown> = {}) =>
+  parseRunConfig({
+    model: { name: 'vanilla' },
+    data: { name: 'shapes', trainSubset: 32, valSubset: 32, augment: false },
+    train: { epochs: 1, batchSize: 32 },
+    backend: 'cpu',
+    ...extra,
+  });
+
+test('unknown model: fails fast listing the registry', async () => {
+  await assert.rejects(runTraining(tiny({ model: { name: 'resnet7' }, out: join(TMP, 'u') }), { reporter: silentReporter }), (e: unknown) => {
+    assert.ok(e instanceof UnknownModelError);
+    assert.match((e as Error).message, /unknown model "resnet7" \(valid models: vanilla, resnet20, /);
+    return true;
+  });
+});
+
+test('stochastic depth on a model without residual blocks is a config error', async () => {
+  await assert.rejects(runTraining(tiny({ stochasticDepth: { rule: 'linear:0.5' }, out: join(TMP, 'sd') }), { reporter: silentReporter }), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.equal(e.field, 'stochasticDepth');
+    return true;
+  });
+});
+
+test('runTraining with an SFP section trains, logs the masks and refuses to overwrite the run without resume', async () => {
+  const out = join(TMP, 'sfp');
+  const events: string[] = [];
+  const s = await runTraining(tiny({ sfp: { keepRate: 0.5 }, out }), { reporter: silentReporter, onEvent: (e) => events.push(e.type), command: 'sfp' });
+  assert.deepEqual(s.techniques, ['sfp']);
+  assert.equal(s.iterations, 1);
+  assert.equal(s.val?.n, 32);
+  assert.ok(events.includes('sfp_mask') && events.includes('epoch'));
+  const log = readFileSync(join(out, 'log.jsonl'), 'utf8');
+  assert.match(log, /"type":"sfp_mask"/);
+  const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { command: string; sfp: { keepRate: number } };
+  assert.equal(cfg.command, 'sfp');
+  assert.equal(cfg.sfp.keepRate, 0.5);
+  await assert.rejects(runTraining(tiny({ out }), { reporter: silentReporter }), /already has checkpoints: pass --resume/);
+});
+
+test('whittle sfp wires its flags into the sfp section', async () => {
+  const program = new Command().exitOverride();
+  registerSfp(program);
+  const out = join(TMP, 'sfp-cli');
+  const orig = process.stdout.write.bind(process.stdout);
+  let printed = '';
+  process.stdout.write = ((chunk: string) => ((printed += chunk), true)) as typeof process.stdout.write;
+  try {
+    await program.parseAsync(['node', 'whittle', 'sfp', '--model', 'vanilla', '--data', 'shapes', '--train-subset', '32', '--val-subset', '32', '--batch-size', '32', '--backend', 'cpu', '--keep-rate', '0.75', '--exclude', 'conv1', '--out', out, '--json']);
+  } finally {
+    process.stdout.write = orig;
+  }
+  const s = JSON.parse(printed) as { techniques: string[] };
+  assert.deepEqual(s.techniques, ['sfp']);
+  const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { sfp: { keepRate: number; exclude: string[] } };
+  assert.equal(cfg.sfp.keepRate, 0.75);
+  assert.deepEqual(cfg.sfp.exclude, ['conv1']);
+});

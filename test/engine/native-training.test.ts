@@ -1,0 +1,134 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomArray, tf } from '../helpers/backends.js';
+import { initBackend } from '../../src/engine/backend.js';
+import { tfl } from '../../src/engine/tf.js';
+import { BufferPool } from '../../src/engine/native/pool.js';
+import { nativeSkipReason } from './native-helpers.js';
+
+const skip = await nativeSkipReason();
+
+/** Small conv + BN + residual-free net; weights set from a fixed LCG so both backends start equal. */
+function makeNet(): tfl.LayersModel {
+  const input = tfl.input({ shape: [12, 12, 3] });
+  let x = tfl.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', name: 'conv1' }).apply(input) as tfl.SymbolicTensor;
+  x = tfl.layers.reLU().apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false, name: 'conv2' }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: 'bn' }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.reLU().apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.flatten().apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.dense({ units: 10, name: 'fc' }).apply(x) as tfl.SymbolicTensor;
+  const m = tfl.model({ inputs: input, outputs: x });
+  const names = m.weights.map((v) => v.originalName);
+  m.setWeights(m.getWeights().map((w, i) => {
+    const isVar = names[i].includes('moving_variance') || names[i].includes('gamma');
+    const v = randomArray(w.size, 100 + i).map((a) => (isVar ? 1 + 0.1 * a : 0.3 * a));
+    return tf.tensor(v, w.shape);
+  }));
+  return m;
+}
+
+function batch(step: number): { x: tf.Tensor; y: tf.Tensor } {
+  return tf.tidy(() => {
+    const x = tf.tensor(randomArray(8 * 12 * 12 * 3, 7 + step), [8, 12, 12, 3]);
+    const y = tf.oneHot(tf.tensor1d(Array.from({ length: 8 }, (_, i) => (i * 3 + step) % 10), 'int32'), 10);
+    return { x, y };
+  });
+}
+
+async function trajectory(backend: 'cpu' | 'native', steps: number): Promise<{ losses: number[]; tensors: number[] }> {
+  await initBackend(backend);
+  const model = makeNet();
+  const opt = tf.train.sgd(0.05);
+  const losses: number[] = [];
+  const tensors: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const { x, y } = batch(s % 3);
+    const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!;
+    losses.push(loss.dataSync()[0]);
+    tf.dispose([x, y, loss]);
+    tensors.push(tf.memory().numTensors);
+  }
+  model.dispose();
+  opt.dispose();
+  return { losses, tensors };
+}
+
+test('native training steps follow the cpu loss trajectory', { skip }, async () => {
+  const ref = await trajectory('cpu', 6);
+  const got = await trajectory('native', 6);
+  for (let i = 0; i < ref.losses.length; i++) {
+    const rel = Math.abs(got.losses[i] - ref.losses[i]) / Math.abs(ref.losses[i]);
+    assert.ok(rel < 1e-4, `step ${i}: native loss ${got.losses[i]} vs cpu ${ref.losses[i]} (rel ${rel})`);
+  }
+  assert.ok(ref.losses[5] < ref.losses[0], 'the reference loss should decrease');
+});
+
+test('native training keeps numTensors flat and recycles buffers', { skip }, async () => {
+  const { nativePool } = await import('../../src/engine/native/index.js');
+  const before = nativePool()!.stats.reused;
+  const { tensors } = await trajectory('native', 8);
+  assert.deepEqual(tensors.slice(2), new Array(tensors.length - 2).fill(tensors[2]), `numTensors per step: ${tensors}`);
+  assert.ok(nativePool()!.stats.reused > before, 'the pool should reuse buffers across steps');
+});
+
+test('a dataSync() array is never recycled by the pool', { skip }, async () => {
+  await initBackend('native');
+  const x = tf.tensor(randomArray(64 * 1024, 3), [64, 1024]);
+  const y = tf.relu(x);
+  const view = y.dataSync() as Float32Array;
+  const copy = view.slice();
+  y.dispose();
+  for (let i = 0; i < 10; i++) tf.dispose([tf.neg(x), tf.add(x, x), tf.relu(tf.neg(x))]);
+  assert.deepEqual(view, copy);
+  // A non-escaped buffer of the same size is recycled.
+  const { nativePool } = await import('../../src/engine/native/index.js');
+  const reused = nativePool()!.stats.reused;
+  tf.dispose([tf.neg(x), tf.neg(x)]);
+  assert.ok(nativePool()!.stats.reused > reused);
+  x.dispose();
+});
+
+test('BufferPool recycles only when every holder (including views) is gone and nothing escaped', () => {
+  const pool = new BufferPool({ minElements: 4 });
+  const a = pool.alloc(16);
+  pool.hold(a);
+  const view = a.subarray(4, 8); // e.g. a cpu Slice sharing the buffer
+  pool.hold(view);
+  pool.release(a);
+  assert.notEqual(pool.alloc(16), a, 'still held by the view');
+  pool.release(view);
+  assert.equal(pool.alloc(16), a, 'recycled after the last holder');
+  const b = pool.alloc(32);
+  pool.hold(b);
+  pool.escape(b);
+  pool.release(b);
+  assert.notEqual(pool.alloc(32), b, 'escaped arrays are never reused');
+  assert.equal(pool.alloc(2).length, 2); // small arrays bypass the pool
+});
+
+test('native training keeps resident memory flat', { skip }, async () => {
+  const long = process.env.WHITTLE_LONG === '1';
+  const steps = long ? 1000 : 200;
+  await initBackend('native');
+  const model = makeNet();
+  const opt = tf.train.sgd(0.01);
+  const { x, y } = batch(0);
+  const step = (): void => {
+    const l = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!;
+    l.dataSync();
+    l.dispose();
+  };
+  for (let i = 0; i < 50; i++) step();
+  global.gc?.();
+  const rss0 = process.memoryUsage().rss;
+  const t0 = tf.memory().numTensors;
+  for (let i = 0; i < steps; i++) step();
+  global.gc?.();
+  const grow = (process.memoryUsage().rss - rss0) / 2 ** 20;
+  assert.equal(tf.memory().numTensors, t0);
+  assert.ok(grow < 40, `RSS grew by ${grow.toFixed(1)} MiB over ${steps} steps`);
+  tf.dispose([x, y]);
+  model.dispose();
+  opt.dispose();
+});

@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { svdTopK, reconstruct } from '../../src/linalg/svd.js';
+import { randomArray } from '../helpers/backends.js';
+
+function orthoErr(q: Float64Array, n: number, k: number): number {
+  let e = 0;
+  for (let a = 0; a < k; a++)
+    for (let b = 0; b < k; b++) {
+      let d = 0;
+      for (let i = 0; i < n; i++) d += q[i * k + a] * q[i * k + b];
+      e = Math.max(e, Math.abs(d - (a === b ? 1 : 0)));
+    }
+  return e;
+}
+function relFro(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+test('svdTopK: known decomposition (diagonal with a permutation and signs)', () => {
+  // A = [[0, 3, 0], [-2, 0, 0]] → σ = 3, 2.
+  const s = svdTopK(new Float64Array([0, 3, 0, -2, 0, 0]), 2, 3);
+  assert.deepEqual(Array.from(s.S).map((x) => +x.toFixed(12)), [3, 2]);
+  assert.ok(relFro(reconstruct(s), [0, 3, 0, -2, 0, 0]) < 1e-14);
+});
+
+for (const [r, c] of [[20, 57], [57, 20], [48, 48]] as const) {
+  test(`svdTopK ${r}×${c}: full reconstruction, orthonormal U and V, truncation optimal`, () => {
+    const a = randomArray(r * c, r + c);
+    const s = svdTopK(a, r, c);
+    assert.ok(relFro(reconstruct(s), a) < 1e-12, 'full-rank reconstruction');
+    assert.ok(orthoErr(s.U, r, s.k) < 1e-10, 'U orthonormal');
+    assert.ok(orthoErr(s.V, c, s.k) < 1e-10, 'V orthonormal');
+    for (let i = 1; i < s.k; i++) assert.ok(s.S[i] <= s.S[i - 1]);
+    // Eckart–Young: the rank-k error is sqrt(Σ_{i>k} σ_i²).
+    const k = 5;
+    const t = svdTopK(a, r, c, k);
+    let err = 0;
+    const rec = reconstruct(t);
+    for (let i = 0; i < a.length; i++) err += (rec[i] - a[i]) ** 2;
+    let tail = 0;
+    for (let i = k; i < s.k; i++) tail += s.S[i] ** 2;
+    assert.ok(Math.abs(Math.sqrt(err) - Math.sqrt(tail)) < 1e-9 * Math.sqrt(tail));
+  });
+}
+
+test('svdTopK: rank-deficient matrix gets an orthonormal completion; Gram-route loss of tiny σ is bounded', () => {
+  // rank 3 (outer products) plus a 1e-9 perturbation direction.
+  const r = 12;
+  const c = 30;
+  const u = randomArray(r * 3, 1);
+  const v = randomArray(c * 3, 2);
+  const a = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) for (let k = 0; k < 3; k++) a[i * c + j] += u[i * 3 + k] * v[j * 3 + k];
+  const s = svdTopK(a, r, c);
+  assert.ok(orthoErr(s.U, r, s.k) < 1e-10);
+  assert.ok(orthoErr(s.V, c, s.k) < 1e-8);
+  assert.ok(relFro(reconstruct(s), a) < 1e-12);
+  for (let i = 3; i < s.k; i++) assert.ok(s.S[i] < 1e-6 * s.S[0], `σ_${i} = ${s.S[i]} should be ~0 (≤ sqrt(ε)·σ₁)`);
+});
+
+test('svdTopK rejects wrong sizes', () => {
+  assert.throws(() => svdTopK(new Float32Array(5), 2, 3), /expected 2×3/);
+});
