@@ -9,6 +9,7 @@ import { register as repr } from './repr.js';
 import { register as sfp } from './sfp.js';
 import { register as quant } from './quant.js';
 import { register as experiment } from './experiment.js';
+import { register as demo } from './demo.js';
 import { register as enc } from './enc.js';
 
 export const commands: Array<(program: Command) => void> = [
@@ -21,5 +22,6 @@ export const commands: Array<(program: Command) => void> = [
   sfp,
   quant,
   experiment,
+  demo,
   enc,
 ];
