@@ -2,7 +2,9 @@
  * Post steps that ship with Whittle. Each maps an experiment step onto a technique's public function.
  */
 import { join } from 'node:path';
-import { registerPostStep } from './post-steps.js';
+import { budgetValue, registerPostStep } from './post-steps.js';
+import { runQuantSweep, type SweepSpec } from '../techniques/quant/sweep.js';
+import type { ObserverKind } from '../techniques/quant/config.js';
 import { parseSelection, pruneExport } from '../techniques/prune-export/index.js';
 import { saveModelCheckpoint } from '../train/index.js';
 
@@ -32,5 +34,33 @@ registerPostStep('prune-export', async (step, ctx) => {
       columns: ['layer', 'removed', 'kept'],
       rows: [...r.plan.remove].map(([l, idx]) => [l, idx.length, r.plan.paths.get(l)!.filters - idx.length]),
     },
+  };
+});
+
+/** `{ step: quant-sweep, bits: [8, 4], rates: [0, 0.1, 0.5, 1], observers: [ema, histogram], finetuneEpochs }` */
+registerPostStep('quant-sweep', async (step, ctx) => {
+  const model = await ctx.loadModel();
+  const spec: SweepSpec = {
+    bits: (step.bits as number[] | undefined) ?? [8, 4],
+    rates: (step.rates as number[] | undefined) ?? [0, 0.1, 0.5, 1],
+    observers: (step.observers as ObserverKind[] | undefined) ?? ['ema', 'histogram'],
+    base: (step.base as SweepSpec['base']) ?? {},
+  };
+  const rows = await runQuantSweep(spec, {
+    model, train: ctx.trainSource, val: ctx.valBatches, epochs: budgetValue(step.finetuneEpochs, ctx.budget, 1),
+    lr: ctx.run.config.train.lr * 0.1, seed: ctx.run.seed, log: (l) => ctx.log({ type: 'quant', message: l }),
+  }, (r) => ctx.info(`int${r.bits} ${r.observer} p=${r.noiseRate}: tuned ${(100 * (r.report.accuracy.finetuned ?? NaN)).toFixed(2)}%`));
+  model.dispose();
+  const pct = (v: number | undefined) => (v === undefined ? null : +(100 * v).toFixed(2));
+  const best = rows.reduce((a, b) => ((b.report.accuracy.exported ?? 0) > (a.report.accuracy.exported ?? 0) ? b : a), rows[0]);
+  return {
+    summary: { cells: rows.length, floatTop1: pct(rows[0]?.report.accuracy.float), bestCell: best ? `int${best.bits} ${best.observer} p=${best.noiseRate}` : null, bestExportedTop1: pct(best?.report.accuracy.exported) },
+    table: {
+      title: 'Quantisation sweep (top-1 %, sizes in bytes)',
+      columns: ['bits', 'observer', 'p', 'float', 'PTQ', 'fine-tuned', 'exported', 'float bytes', 'file bytes', 'ratio'],
+      rows: rows.map((r) => [r.bits, r.observer, r.noiseRate, pct(r.report.accuracy.float), pct(r.report.accuracy.ptq), pct(r.report.accuracy.finetuned), pct(r.report.accuracy.exported), r.report.size.floatBytes, r.report.size.fileBytes, +r.report.size.ratio.toFixed(2)]),
+    },
+    points: rows.map((r) => ({ kb: r.report.size.fileBytes / 1024, top1: pct(r.report.accuracy.exported), cell: `int${r.bits} ${r.observer} p=${r.noiseRate}`, series: `int${r.bits}` })),
+    chart: { kind: 'scatter', title: 'Accuracy vs model size (exported)', x: 'kb', y: 'top1', series: 'series', label: 'cell', logX: true },
   };
 });

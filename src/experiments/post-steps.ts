@@ -7,7 +7,7 @@ import { tfl } from '../engine/tf.js';
 import type { Budget, PostStep } from './schema.js';
 import type { PlannedRun } from './plan.js';
 import type { LoadedDataset } from '../data/index.js';
-import type { EvalMetrics, LogEvent } from '../train/index.js';
+import type { Batch, BatchSource, EvalMetrics, LogEvent } from '../train/index.js';
 import type { Row } from '../report/charts.js';
 
 export interface FinetuneOptions {
@@ -26,6 +26,9 @@ export interface PostStepContext {
   /** Directory for this step's outputs (exported models, logs). */
   dir: string;
   data: LoadedDataset;
+  /** Training batches (the run's augmentation and normalisation) and validation batches. */
+  trainSource: BatchSource;
+  valBatches: () => Iterable<Batch>;
   /** A fresh copy of the trained model. */
   loadModel(): Promise<tfl.LayersModel>;
   evaluate(model: tfl.LayersModel): Promise<EvalMetrics>;

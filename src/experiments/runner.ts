@@ -129,16 +129,17 @@ async function runPostSteps(run: PlannedRun, checkpoint: string, budget: Budget,
     }
     reporter.info(`  post step ${step.step}`);
     const dir = join(run.dir, 'post', `${i}-${step.step}`);
+    const trainSource = imageBatchSource(d.train, { batchSize: t.batchSize, shuffle: true, augment: run.config.data.augment, normalize: d.normalization });
+    const valBatches = imageEvalBatches(d.val, { batchSize: t.batchSize, normalize: d.normalization });
     const ctx: PostStepContext = {
-      run, budget, checkpoint, dir, data: d,
+      run, budget, checkpoint, dir, data: d, trainSource, valBatches,
       loadModel: async () => (await modelFromCheckpoint(checkpoint)).model,
-      evaluate: (m) => evaluate(m, imageEvalBatches(d.val, { batchSize: t.batchSize, normalize: d.normalization })()),
+      evaluate: (m) => evaluate(m, valBatches()),
       finetune: async (m: tfl.LayersModel, f) => {
         const optimizer = createOptimizer(optimizerConfig(t));
         try {
           const r = await train({
-            model: m, data: imageBatchSource(d.train, { batchSize: t.batchSize, shuffle: true, augment: run.config.data.augment, normalize: d.normalization }),
-            evalData: imageEvalBatches(d.val, { batchSize: t.batchSize, normalize: d.normalization }),
+            model: m, data: trainSource, evalData: valBatches,
             epochs: f.epochs, optimizer, lr: f.lr ?? t.lr * 0.1, seed: run.seed + 1000 + i, hooks: f.hooks, forward: f.forward,
             log: (e) => log({ step: step.step, ...e }),
           });

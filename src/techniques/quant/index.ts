@@ -20,3 +20,4 @@ export { exportQuantized, decodeQuantized, loadQuantizedInto, packCodes, unpackC
 export { quantNoiseHook, type QuantHook, type QuantHookState } from './hook.js';
 export { runQuant, loadQuantizedModel, QUANTIZED_FORMAT, type QuantRunOptions, type QuantRunReport } from './pipeline.js';
 export { runQuantSweep, sweepCells, formatSweepTable, type SweepSpec, type SweepRow } from './sweep.js';
+export { quantTechnique } from './technique.js';

@@ -3,11 +3,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tf } from '../../../src/engine/tf.js';
+import { Command } from 'commander';
+import { tf, tfl } from '../../../src/engine/tf.js';
+import { train } from '../../../src/train/loop.js';
+import { Sgd } from '../../../src/train/optim/sgd.js';
+import { register } from '../../../src/cli/commands/quant.js';
 import { initBackend } from '../../../src/engine/backend.js';
 import type { Batch } from '../../../src/train/types.js';
 import { loadQuantizedModel, runQuant } from '../../../src/techniques/quant/pipeline.js';
 import { formatSweepTable, runQuantSweep, sweepCells } from '../../../src/techniques/quant/sweep.js';
+import { quantTechnique } from '../../../src/techniques/quant/technique.js';
+import { quantLayers } from '../../../src/techniques/quant/model.js';
 import { input, maxAbsDiff, tinyModel, toySource, values } from './helpers.js';
 
 test('runQuant: fine-tunes, exports, and the written directory loads back as the exported model', async () => {
@@ -48,4 +54,47 @@ test('sweep cells cover rates × observers × bits and the runner prints one row
   const table = formatSweepTable(rows);
   assert.equal(table.split('\n').length, 3);
   assert.match(table, /minmax/);
+});
+
+test('quantTechnique: run-config section → quantised model + hook', () => {
+  const { model, hooks, config } = quantTechnique(tinyModel(8), { bits: 4, noiseRate: 0.1, exclude: ['conv1'] });
+  assert.deepEqual(quantLayers(model).map((l) => l.name), ['stage1.block0.conv1', 'fc']);
+  assert.equal(hooks[0].name, 'quant');
+  assert.equal(config.observer.kind, 'histogram');
+  assert.throws(() => quantTechnique(tinyModel(8), { bits: 9 }), /config field "quant.bits"/);
+  assert.throws(() => quantTechnique(tinyModel(8), { bitz: 4 } as never), /quant/);
+  model.dispose();
+});
+
+test('whittle quant CLI: checkpoint (shapes) → fine-tune → integer files + report', async () => {
+  await initBackend('wasm');
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-quant-cli-'));
+  try {
+    const inp = tfl.input({ shape: [32, 32, 3] });
+    let h = tfl.layers.conv2d({ filters: 4, kernelSize: 3, strides: 4, padding: 'same', activation: 'relu', name: 'conv1' }).apply(inp) as tfl.SymbolicTensor;
+    h = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(h) as tfl.SymbolicTensor;
+    const m = tfl.model({ inputs: inp, outputs: tfl.layers.dense({ units: 10, name: 'fc' }).apply(h) as tfl.SymbolicTensor });
+    const one = { x: new Float32Array(8 * 32 * 32 * 3), y: new Int32Array(8), n: 8 };
+    await train({ model: m, data: { stepsPerEpoch: 1, epoch: () => [one] }, epochs: 1, optimizer: new Sgd(), lr: 0.01, seed: 0, checkpoint: { dir: join(dir, 'run', 'checkpoints') } });
+    const program = new Command().exitOverride();
+    register(program);
+    const lines: string[] = [];
+    const orig = console.log;
+    console.log = (...a: unknown[]) => lines.push(a.join(' '));
+    try {
+      await program.parseAsync(['node', 'whittle', 'quant', '--checkpoint', join(dir, 'run'), '--dataset', 'shapes', '--limit-train', '32', '--limit-val', '32',
+        '--batch-size', '16', '--bits', '4', '--noise-rate', '0.5', '--observer', 'ema', '--per-channel', '--epochs', '1', '--backend', 'wasm', '--json', '--out', join(dir, 'q')]);
+    } finally {
+      console.log = orig;
+    }
+    const report = JSON.parse(lines[lines.length - 1]) as { iterations: number; config: { bits: number; perChannel: boolean }; accuracy: Record<string, number> };
+    assert.equal(report.iterations, 2);
+    assert.deepEqual([report.config.bits, report.config.perChannel], [4, true]);
+    assert.equal(report.accuracy.exported, report.accuracy.finetuned);
+    const back = await loadQuantizedModel(join(dir, 'q'));
+    assert.equal(quantLayers(back.model).length, 0);
+    back.model.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
