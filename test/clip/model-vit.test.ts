@@ -59,3 +59,15 @@ test('ViT CLIP: per-layer intermediates (image 0, text 0) match within 1e-4', as
   }
   m.dispose();
 });
+
+test('text tower: running only up to the last EOT (default) equals the full 77-position pass', async () => {
+  await initBackend('cpu');
+  const m = new ClipModel(readTorchFile(new Uint8Array(readFileSync(join(SHARED, 'tiny_vit', 'tiny_clip_vit_state_dict.pt')))).tensors);
+  const texts = tokenRows(g.tokens);
+  const short = m.encodeText(texts);
+  const full = m.encodeText(texts, () => undefined); // a capture forces all positions
+  const d = maxAbsDiff(short.dataSync(), Array.from(full.dataSync()));
+  assert.ok(d <= 1e-6, `max |diff| ${d}`);
+  tf.dispose([short, full]);
+  m.dispose();
+});

@@ -24,29 +24,34 @@ export class TextTransformer {
     const { w, cfg } = this;
     const l = cfg.contextLength;
     const n = rows.length;
-    const flat = new Int32Array(n * l);
-    const eot = new Int32Array(n);
+    const pos = new Int32Array(n);
     rows.forEach((r, i) => {
       if (r.length !== l) throw new ShapeError(`token row ${i} has length ${r.length}, the model's context length is ${l}`);
       let best = 0;
       for (let j = 0; j < l; j++) {
         const id = r[j];
         if (id < 0 || id >= cfg.vocabSize) throw new ShapeError(`token id ${id} (row ${i}) outside the vocabulary of ${cfg.vocabSize}`);
-        flat[i * l + j] = id;
         if (id > r[best]) best = j;
       }
-      eot[i] = i * l + best;
+      pos[i] = best;
     });
+    // Causal mask: positions after a row's EOT never reach it, so the batch runs only up to the last EOT
+    // (same result, far less work for short prompts). With `capture`, all positions run (full intermediates).
+    const len = capture ? l : Math.max(...pos) + 1;
+    const flat = new Int32Array(n * len);
+    rows.forEach((r, i) => flat.set(Array.prototype.slice.call(r, 0, len) as number[], i * len));
     return tf.tidy(() => {
-      const ids = tf.tensor2d(flat, [n, l], 'int32');
+      const ids = tf.tensor2d(flat, [n, len], 'int32');
       const emb = tf.gather(w.tensor('token_embedding.weight'), ids);
       capture?.('token_embedding', emb);
-      let h: tf.Tensor = tf.add(emb, w.tensor('positional_embedding'));
-      h = this.transformer.apply(h, this.mask, capture);
+      const width = cfg.transformerWidth;
+      let h: tf.Tensor = tf.add(emb, tf.slice(w.tensor('positional_embedding'), [0, 0], [len, width]));
+      const mask = len === l ? this.mask : tf.slice(this.mask, [0, 0], [len, len]);
+      h = this.transformer.apply(h, mask, capture);
       h = layerNorm(h, w, 'ln_final');
       capture?.('ln_final', h);
-      const width = cfg.transformerWidth;
-      const pooled = tf.gather(tf.reshape(h, [n * l, width]), tf.tensor1d(eot, 'int32')) as tf.Tensor2D;
+      const index = tf.tensor1d(Array.from(pos, (p, i) => i * len + p), 'int32');
+      const pooled = tf.gather(tf.reshape(h, [n * len, width]), index) as tf.Tensor2D;
       return tf.matMul(pooled, w.tensor('text_projection') as tf.Tensor2D);
     });
   }
