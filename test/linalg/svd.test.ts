@@ -68,3 +68,35 @@ test('svdTopK: rank-deficient matrix gets an orthonormal completion; Gram-route 
 test('svdTopK rejects wrong sizes', () => {
   assert.throws(() => svdTopK(new Float32Array(5), 2, 3), /expected 2×3/);
 });
+
+test('svdTopK vs ml-matrix full SVD on a graded spectrum (σ from 1 to 1e-10): accuracy of the Gram route', async () => {
+  const { SingularValueDecomposition, Matrix } = await import('ml-matrix');
+  // A = Q1·diag(σ)·Q2ᵀ with σ_i = 10^(−10·i/(r−1)), Q1/Q2 orthonormal from QR of random matrices.
+  const r = 40;
+  const c = 90;
+  const q1 = new SingularValueDecomposition(new Matrix(Array.from({ length: r }, (_, i) => Array.from(randomArray(r, 100 + i))))).leftSingularVectors;
+  const q2 = new SingularValueDecomposition(new Matrix(Array.from({ length: c }, (_, i) => Array.from(randomArray(r, 300 + i))))).leftSingularVectors;
+  const sig = Array.from({ length: r }, (_, i) => 10 ** ((-10 * i) / (r - 1)));
+  const a = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) for (let k = 0; k < r; k++) a[i * c + j] += q1.get(i, k) * sig[k] * q2.get(j, k);
+  const ours = svdTopK(a, r, c);
+  const ref = new SingularValueDecomposition(new Matrix(Array.from({ length: r }, (_, i) => Array.from(a.subarray(i * c, i * c + c)))), { autoTranspose: true });
+  const rs = ref.diagonal;
+  for (let i = 0; i < r; i++) {
+    const rel = Math.abs(ours.S[i] - rs[i]) / rs[i];
+    // Gram route: relative error ≈ ε·(σ₁/σᵢ)²; accurate down to ~1e-5·σ₁, lost below ~1e-7·σ₁.
+    if (rs[i] > 1e-5) assert.ok(rel < 1e-4, `σ_${i} = ${rs[i]}: rel err ${rel}`);
+    if (rs[i] < 1e-8) assert.ok(ours.S[i] < 1e-7, `σ_${i} = ${rs[i]} comes out as ${ours.S[i]} (unresolved)`);
+  }
+  // Truncated reconstruction at a rank above the resolution limit equals the full SVD's (Eckart–Young).
+  for (const k of [5, 15]) {
+    const rec = reconstruct(svdTopK(a, r, c, k));
+    let e = 0;
+    for (let i = 0; i < a.length; i++) e += (rec[i] - a[i]) ** 2;
+    let tail = 0;
+    for (let i = k; i < r; i++) tail += rs[i] ** 2;
+    assert.ok(Math.abs(Math.sqrt(e) - Math.sqrt(tail)) < 1e-9, `rank ${k}: ${Math.sqrt(e)} vs ${Math.sqrt(tail)}`);
+  }
+  const full = reconstruct(ours);
+  assert.ok(relFro(full, a) < 1e-7, `full reconstruction rel err ${relFro(full, a)}`);
+});

@@ -35,10 +35,12 @@ interface EncOptions {
   metric: string;
   conv1: string;
   strideMode: string;
+  samples: string;
   topN: string;
   finetuneEpochs: string;
   finetuneLr: string;
   valSubset?: string;
+  trainSubset?: string;
   batchSize?: string;
   backend?: BackendName;
   out?: string;
@@ -72,11 +74,13 @@ export function register(program: Command): void {
     .option('--method <name>', `${ENC_METHODS.join('|')}|all`, 'map')
     .option('--metric <name>', 'layer/network accuracy metric: pca (E_l, A_p) | val (A_l, A_m) | combined (A_l, A_c)', 'pca')
     .option('--conv1 <mode>', 'first conv: fixed (kept, as res56) | half (rank R_max/2, as vgg16) | search', 'fixed')
-    .option('--stride-mode <mode>', 'strided spatial factorisations: exact | reference (stride on both axes of the kxl conv)', 'exact')
+    .option('--stride-mode <mode>', 'strided spatial factorisations: exact | reference (stride on both axes of the Dx1 conv)', 'exact')
+    .option('--samples <rule>', 'validation-metric sample ranks: vbmf (reference) | fixed (R_max/10, /6, /4, /2)', 'vbmf')
     .option('--top-n <n>', 'ENC-Inf: candidates evaluated on validation', '20')
     .option('--finetune-epochs <n>', 'fine-tune each factorised model this many epochs', '0')
     .option('--finetune-lr <lr>', 'fine-tuning learning rate (cosine to 0, the run\'s optimizer)', '0.01')
     .option('--val-subset <n>', 'validation images for the metrics, ENC-Inf and the reported accuracy')
+    .option('--train-subset <n>', 'fine-tune on the first N training images only')
     .option('--batch-size <n>', 'evaluation/fine-tuning batch size (default: the run\'s)')
     .option('--backend <name>', `backend: ${BACKEND_NAMES.join('|')} (default: the run's)`)
     .option('--out <dir>', 'save each factorised model as a checkpoint in <dir>/<method>')
@@ -94,6 +98,7 @@ export function register(program: Command): void {
       const ck = loadCheckpoint(path);
       const data: ConfigTree = {};
       if (opts.valSubset) data.valSubset = num('val-subset', opts.valSubset, true);
+      if (opts.trainSubset) data.trainSubset = num('train-subset', opts.trainSubset, true);
       const config = runConfigOf(ck, data);
       say(describeBackend(await initBackend(opts.backend ?? (config.backend as BackendName), { threads: config.threads })));
       const { model } = await modelFromCheckpoint(ck);
@@ -119,7 +124,8 @@ export function register(program: Command): void {
         });
       } : undefined;
 
-      const session = createSession(model, { conv1, strideMode, log: say });
+      const samples = pick<'vbmf' | 'fixed'>('samples', opts.samples, ['vbmf', 'fixed']);
+      const session = createSession(model, { conv1, strideMode, samples, log: say });
       const rows = await compareMethods(session, {
         target, methods, metric, topN: num('top-n', opts.topN, true), evaluate: evalFn, finetune,
         onModel: opts.out && epochs === 0 ? async (fm, rep) => saveUntrained(resolve(opts.out as string, rep.method), fm, ck, config, rep) : undefined,
@@ -130,6 +136,7 @@ export function register(program: Command): void {
         process.stdout.write(formatComparison(rows, { acc: baseAcc }) + '\n');
         for (const r of rows) process.stdout.write(`\n${r.method} ranks: ${formatRanks(r)}${r.note ? `\n  (${r.note})` : ''}\n`);
       }
+      session.rmaxModel?.dispose();
       model.dispose();
     });
 }

@@ -71,7 +71,7 @@ function inverseOf(rn: number[], v: number[]): (a: number) => number {
   return (a) => p.at(a);
 }
 
-/** The PCA-energy curve of a layer; every rank is a sample (E is free to compute, see README §ENC). */
+/** The PCA-energy curve of a layer; every rank is a sample (E is free to compute; README.md here, difference 3). */
 export function energyCurve(energy: Float64Array): LayerCurve {
   const rMax = energy.length;
   const rn = [0];

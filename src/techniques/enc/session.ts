@@ -19,6 +19,12 @@ export type Evaluator = (model: tfl.LayersModel) => Promise<number>;
 export interface SessionOptions extends SelectOptions {
   conv1?: Conv1Mode;
   strideMode?: StrideMode;
+  /**
+   * Sample ranks of the validation metric: 'vbmf' (reference: from the EVBMF rank) or 'fixed' (the same
+   * rule with the VBMF rank replaced by R_max: R_max/10, ~R_max/6, R_max/4, R_max/2). EVBMF can collapse
+   * all samples to round(R_max/10) on briefly trained nets; 'fixed' keeps 4 samples per layer.
+   */
+  samples?: 'vbmf' | 'fixed';
   log?: (msg: string) => void;
 }
 
@@ -42,6 +48,7 @@ export interface EncSession {
   rmaxModel?: tfl.LayersModel;
   /** Ranks the R_max model currently holds (see `maskRanks`). */
   held: Record<string, number>;
+  samples: 'vbmf' | 'fixed';
   log?: (msg: string) => void;
 }
 
@@ -68,7 +75,7 @@ export function createSession(model: tfl.LayersModel, opts: SessionOptions = {})
   return {
     model, analysis, searched, pinned, problem, strideMode, conv1,
     energy: searched.map((l) => energyCurve(l.energy)),
-    metricEvaluations: 0, metricSeconds: 0, held: {}, log: opts.log,
+    metricEvaluations: 0, metricSeconds: 0, held: {}, samples: opts.samples ?? 'vbmf', log: opts.log,
   };
 }
 
@@ -110,7 +117,7 @@ export async function measureAccuracyCurves(s: EncSession, evaluate: Evaluator):
   s.metricEvaluations = 1;
   const curves: LayerCurve[] = [];
   for (const l of s.searched) {
-    const ranks = sampleRanks(l.rMax, l.vbmf);
+    const ranks = sampleRanks(l.rMax, s.samples === 'fixed' ? l.rMax : l.vbmf);
     const values: number[] = [];
     for (const r of ranks) {
       const acc = await accuracyAt(s, { ...base, [l.spec.name]: r }, evaluate);

@@ -50,7 +50,6 @@ export function densityAlpha(r1: number[], target: number): number {
 export function buildSpace(p: SearchProblem, curves: LayerCurve[], target: number, opts: SpaceOptions = {}): SearchSpace {
   const space = opts.space ?? 0.1;
   const margin = opts.margin ?? 0.005;
-  const L = p.rMax.length;
   const r10 = p.rMax.map((R) => Math.max(1, roundHalfEven(R / 10)));
   // Step 1: band edges from ENC-Map, floored at round(R_max/10).
   const up = encMap(p, curves, target, { space }).ranks.map((r, l) => Math.min(p.rMax[l], Math.max(r, r10[l])));

@@ -5,6 +5,9 @@ import { factorize, sliceFactors, unfactorize, type KernelGeometry } from '../..
 import { breakEvenRank, macsPerRank, originalMacs, type LayerSpec } from '../../../src/techniques/enc/cost.js';
 import { pcaEnergy, accuracyCurve, energyCurve, monotonePoints, sampleRanks } from '../../../src/techniques/enc/metrics.js';
 import { pchip } from '../../../src/techniques/enc/pchip.js';
+import { evbmfRank } from '../../../src/techniques/enc/vbmf.js';
+import { svdTopK } from '../../../src/linalg/svd.js';
+import { Rng } from '../../../src/core/rng.js';
 import { randomArray, relError } from '../../helpers/backends.js';
 
 const geoms: KernelGeometry[] = [
@@ -75,4 +78,20 @@ test('validation-accuracy curve: anchor (0,0), value 1 at R_max, non-monotone sa
   assert.ok(Math.abs(cv.inverse(0.9) - 5 / 24) < 1e-12);
   assert.deepEqual(sampleRanks(24, 10), [2, 5]); // np.around(2.5) = 2
   assert.deepEqual(sampleRanks(96, 60), [10, 12, 15, 30]); // P1 = around(12.5) = 12
+});
+
+test('EVBMF recovers the rank of low-rank + Gaussian noise matrices (sample-rank choice, methods.md §3.2)', () => {
+  const rng = new Rng(1);
+  for (const [L, M, H, noise] of [[48, 48, 5, 0.1], [100, 300, 10, 1.0], [27, 16, 3, 0.05]] as const) {
+    const u = Array.from({ length: L * H }, () => rng.normal());
+    const v = Array.from({ length: M * H }, () => rng.normal());
+    const a = new Float64Array(L * M);
+    for (let i = 0; i < L; i++)
+      for (let j = 0; j < M; j++) {
+        let s = 0;
+        for (let k = 0; k < H; k++) s += u[i * H + k] * v[j * H + k];
+        a[i * M + j] = s + noise * rng.normal();
+      }
+    assert.equal(evbmfRank(svdTopK(a, L, M).S, L, M), H);
+  }
 });

@@ -1,23 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tf, tfl } from '../../../src/engine/tf.js';
 import { initBackend } from '../../../src/engine/backend.js';
 import { createModel } from '../../../src/models/registry.js';
 import { countFlops } from '../../../src/models/stats.js';
-import { createSession, compareMethods, formatComparison, type Evaluator } from '../../../src/techniques/enc/index.js';
-import { randomArray } from '../../helpers/backends.js';
-
-/** Agreement with the original model's predictions on fixed random inputs, as a stand-in accuracy. */
-function agreementEvaluator(ref: tfl.LayersModel, n: number, hw: number): Evaluator {
-  const x = tf.tensor(randomArray(n * hw * hw * 3, 7), [n, hw, hw, 3]);
-  const labels = tf.tidy(() => tf.argMax(ref.predict(x) as tf.Tensor, -1).dataSync().slice());
-  return async (m) => {
-    const pred = tf.tidy(() => tf.argMax(m.predict(x) as tf.Tensor, -1).dataSync());
-    let ok = 0;
-    for (let i = 0; i < n; i++) if (pred[i] === labels[i]) ok++;
-    return ok / n;
-  };
-}
+import { createSession, compareMethods, formatComparison } from '../../../src/techniques/enc/index.js';
+import { agreementEvaluator, smallNet } from './nets.js';
 
 test('ENC on ResNet-20: R_max list, all four methods at 50 % FLOPs (PCA metric), realised FLOPs near target', async () => {
   await initBackend('wasm');
@@ -31,7 +18,7 @@ test('ENC on ResNet-20: R_max list, all four methods at 50 % FLOPs (PCA metric),
   assert.equal(rmax.get('stage3.block0.conv1'), 64);
   assert.equal(rmax.get('stage3.block0.conv2'), 96);
   assert.equal(s.problem.cost.origMacs, countFlops(model).conv);
-  const evaluate = agreementEvaluator(model, 16, 32);
+  const evaluate = agreementEvaluator(model, 16, [32, 32, 3]);
   const rows = await compareMethods(s, { target: 0.5, methods: ['uniform', 'map', 'model', 'inf'], evaluate, topN: 3 });
   console.log(formatComparison(rows));
   for (const r of rows) {
@@ -45,4 +32,23 @@ test('ENC on ResNet-20: R_max list, all four methods at 50 % FLOPs (PCA metric),
   assert.ok(map && Math.abs(map.flopsRatio - 0.5) < 0.001);
   const inf = rows.find((r) => r.method === 'inf');
   assert.ok(inf && inf.accuracy !== undefined && inf.accBefore !== undefined && Math.abs(inf.accuracy - inf.accBefore) < 1e-9);
+});
+
+test('ENC validation-accuracy metric (val and combined) on a small net: 4L+1 passes, curves, all methods', async () => {
+  await initBackend('wasm');
+  const model = smallNet();
+  const evaluate = agreementEvaluator(model, 64, [9, 9, 3]);
+  const s = createSession(model, { conv1: 'half' });
+  assert.equal(Object.keys(s.pinned).join(), 'conv1');
+  for (const metric of ['val', 'combined'] as const) {
+    const rows = await compareMethods(s, { target: 0.6, methods: ['uniform', 'map', 'model', 'inf'], metric, evaluate, topN: 4 });
+    for (const r of rows) {
+      assert.ok(Math.abs(r.flopsRatio - r.complexity) < 1e-12);
+      assert.ok(r.ranks.conv1 === 3, 'conv1 at half of R_max 6');
+      assert.ok(Number.isFinite(r.Am) && Number.isFinite(r.Ac));
+    }
+    assert.ok(Math.abs((rows.find((r) => r.method === 'map') as { flopsRatio: number }).flopsRatio - 0.6) < 0.05);
+  }
+  assert.ok(s.metricEvaluations >= 1 + s.searched.length && s.accuracy?.length === s.searched.length);
+  for (const cv of s.accuracy ?? []) assert.ok(Math.abs(cv.value(cv.rMax) - 1) < 1e-12);
 });
