@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { budgetValue, registerPostStep } from './post-steps.js';
 import { runQuantSweep, type SweepSpec } from '../techniques/quant/sweep.js';
 import type { ObserverKind } from '../techniques/quant/config.js';
+import { compareMethods, createSession, type EncMethod, type EncMetric } from '../techniques/enc/index.js';
+import type { tfl } from '../engine/tf.js';
 import { parseSelection, pruneExport } from '../techniques/prune-export/index.js';
 import { saveModelCheckpoint } from '../train/index.js';
 
@@ -62,5 +64,35 @@ registerPostStep('quant-sweep', async (step, ctx) => {
     },
     points: rows.map((r) => ({ kb: r.report.size.fileBytes / 1024, top1: pct(r.report.accuracy.exported), cell: `int${r.bits} ${r.observer} p=${r.noiseRate}`, series: `int${r.bits}` })),
     chart: { kind: 'scatter', title: 'Accuracy vs model size (exported)', x: 'kb', y: 'top1', series: 'series', label: 'cell', logX: true },
+  };
+});
+
+/** `{ step: enc, target: 0.5, methods: [uniform, map, model, inf], metric: pca|val|combined, finetuneEpochs }` */
+registerPostStep('enc', async (step, ctx) => {
+  const model = await ctx.loadModel();
+  const evaluate = async (m: tfl.LayersModel) => (await ctx.evaluate(m)).top1;
+  const baseTop1 = await evaluate(model);
+  const session = createSession(model, { samples: (step.samples as 'vbmf' | 'fixed' | undefined) ?? 'fixed' });
+  const epochs = budgetValue(step.finetuneEpochs, ctx.budget, 1);
+  const rows = await compareMethods(session, {
+    target: Number(step.target ?? 0.5),
+    methods: ((step.methods as EncMethod[] | undefined) ?? ['uniform', 'map', 'model', 'inf']),
+    metric: (step.metric as EncMetric | undefined) ?? 'pca',
+    evaluate,
+    finetune: epochs > 0 ? async (m) => void (await ctx.finetune(m, { epochs })) : undefined,
+  });
+  model.dispose();
+  const pct = (v: number | undefined) => (v === undefined ? null : +(100 * v).toFixed(2));
+  const names: Record<string, string> = { uniform: 'Uniform', map: 'ENC-Map', model: 'ENC-Model', inf: 'ENC-Inf' };
+  const layers = Object.keys(rows[0]?.ranks ?? {});
+  return {
+    summary: { target: Number(step.target ?? 0.5), baseTop1: pct(baseTop1), ...Object.fromEntries(rows.flatMap((r) => [[`${r.method}Top1`, pct(r.accAfter ?? r.accBefore)], [`${r.method}Flops`, +r.flopsRatio.toFixed(4)]])) },
+    table: {
+      title: 'ENC methods (FLOPs = remaining conv MACs; accuracies in %)',
+      columns: ['method', 'metric', 'FLOPs', 'params', 'acc before FT', 'acc after FT', 'search s', ...layers],
+      rows: rows.map((r) => [names[r.method] ?? r.method, r.metric, +r.flopsRatio.toFixed(4), r.params, pct(r.accBefore), pct(r.accAfter), +r.searchSeconds.toFixed(2), ...layers.map((l) => r.ranks[l])]),
+    },
+    points: rows.flatMap((r) => layers.map((l, i) => ({ layer: i + 1, rank: r.ranks[l], method: names[r.method] ?? r.method }))),
+    chart: { kind: 'bar', title: 'Chosen rank per layer', x: 'layer', y: 'rank', series: 'method' },
   };
 });
