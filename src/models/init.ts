@@ -64,7 +64,7 @@ function draw(dist: Dist, seed: number, key: string, out: Float32Array): Float32
 /**
  * Initialises every weight of `model` in place (trainable and BN statistics) under `scheme`.
  * Throws for a layer type the scheme has no rule for, naming the parameter.
- * @example initModel(createModelUninitialised(), 'sfp-resnet', 42)
+ * @example initModel(model, 'sfp-resnet', 42) // re-draw every weight of a built model from seed 42
  */
 export function initModel(model: tfl.LayersModel, scheme: InitScheme, seed: number): void {
   if (!INIT_SCHEMES.includes(scheme)) throw new Error(`init: unknown scheme "${scheme}" (expected ${INIT_SCHEMES.join(', ')})`);

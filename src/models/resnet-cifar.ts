@@ -75,3 +75,5 @@ export function createResNetCifar(depth: number, opts: ResNetCifarOptions = {}):
   initModel(model, 'sfp-resnet', seed);
   return model;
 }
+
+export { describeResidualBlocks, residualStreams, type ResidualBlockInfo, type ResidualStream } from './residual.js';

@@ -3,6 +3,8 @@
  * three conv3x3 layers of 32 filters (stride 1, padding 1, with bias) each followed by ReLU, no BN, no
  * pooling, then flatten (32·32·32 = 32768 features for CIFAR) and one dense layer to the logits.
  * Layers: input, conv1, relu1, conv2, relu2, conv3, relu3, flatten, fc. Init: `pytorch-default`.
+ * Flatten is NHWC (h, w, c order) where PyTorch's is (c, h, w): importing a PyTorch `fc.weight` needs
+ * its columns permuted accordingly.
  */
 import { tfl } from '../engine/tf.js';
 import { conv3x3, dense, relu, resolveOptions, type ModelOptions, type Sym } from './common.js';

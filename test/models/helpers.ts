@@ -14,6 +14,8 @@ export interface FixtureModel {
 /** PyTorch reference counts written by scripts/fixtures/model-params.py. */
 export const fixture = JSON.parse(readFileSync(new URL('../fixtures/models/params.json', import.meta.url), 'utf8')) as {
   models: Record<string, FixtureModel>;
+  /** Eval-mode logits of a PyTorch net with formula weights (see the generator's `forward_fixture`). */
+  forward: { model: string; batch: number; size: number; logits: number[] };
 };
 
 /** Every weight as bytes, keyed by stable param key. */

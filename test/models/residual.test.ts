@@ -70,7 +70,7 @@ test('describeResidualBlocks lists every block with its branch, shortcut and tie
     [3, 64, 9, 2, 32],
   ]);
   assert.equal(streams[0].convs[0], 'conv1');
-  assert.deepEqual(describeResidualBlocks(createModel('vgg16')), []);
+  assert.deepEqual(describeResidualBlocks(createModel('vanilla')), []);
 });
 
 test('wrapBranch inserts a layer between branch and add; the description follows it', async () => {
