@@ -27,12 +27,19 @@ export function hashString(s: string): number {
 }
 
 export class Rng {
-  private s: [number, number, number, number];
+  // sfc32 state in four fields (not an array): nextUint32 is the hot path of weight initialisation.
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
   private spare: number | null = null;
 
   constructor(seed = 0) {
     const sm = splitmix32(seed);
-    this.s = [sm(), sm(), sm(), sm()];
+    this.a = sm();
+    this.b = sm();
+    this.c = sm();
+    this.d = sm();
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
@@ -42,14 +49,13 @@ export class Rng {
   }
 
   nextUint32(): number {
-    let [a, b, c, d] = this.s;
+    const { a, b, c, d } = this;
     const t = (((a + b) >>> 0) + d) >>> 0;
-    d = (d + 1) >>> 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) >>> 0;
-    c = ((c << 21) | (c >>> 11)) >>> 0;
-    c = (c + t) >>> 0;
-    this.s = [a >>> 0, b, c, d];
+    this.d = (d + 1) >>> 0;
+    this.a = (b ^ (b >>> 9)) >>> 0;
+    this.b = (c + (c << 3)) >>> 0;
+    const c2 = ((c << 21) | (c >>> 11)) >>> 0;
+    this.c = (c2 + t) >>> 0;
     return t;
   }
 
@@ -115,12 +121,12 @@ export class Rng {
   }
 
   getState(): RngState {
-    return { s: [...this.s] as RngState['s'], spare: this.spare };
+    return { s: [this.a, this.b, this.c, this.d], spare: this.spare };
   }
 
   setState(st: RngState): void {
     if (!Array.isArray(st.s) || st.s.length !== 4) throw new Error('invalid RNG state');
-    this.s = [st.s[0] >>> 0, st.s[1] >>> 0, st.s[2] >>> 0, st.s[3] >>> 0];
+    [this.a, this.b, this.c, this.d] = [st.s[0] >>> 0, st.s[1] >>> 0, st.s[2] >>> 0, st.s[3] >>> 0];
     this.spare = st.spare;
   }
 }

@@ -48,3 +48,28 @@ test('wasm training kernels do not leak tensors or backend buffers', async () =>
     assert.equal(after.numDataBuffers, before.numDataBuffers);
   });
 });
+
+const poolCases: Array<{ shape: [number, number, number, number]; k: number; s: number; pad: 'same' | 'valid' }> = [
+  { shape: [1, 8, 8, 3], k: 2, s: 2, pad: 'valid' },
+  { shape: [3, 4, 4, 1], k: 2, s: 2, pad: 'valid' },
+  { shape: [2, 7, 5, 2], k: 3, s: 2, pad: 'same' },
+  { shape: [2, 6, 6, 4], k: 3, s: 1, pad: 'same' },
+];
+for (const c of poolCases) {
+  test(`wasm max-pool gradient matches cpu: ${JSON.stringify(c)}`, async () => {
+    const run = () => {
+      const x = tf.tensor4d(randomArray(c.shape.reduce((a, b) => a * b, 1), 7), c.shape);
+      // A distinct upstream gradient per output element, so a misrouted gradient cannot cancel out.
+      const g = tf.grad((a: tf.Tensor) => {
+        const y = tf.maxPool(a as tf.Tensor4D, c.k, c.s, c.pad);
+        return tf.sum(tf.mul(y, tf.reshape(tf.range(1, 1 + y.size), y.shape)));
+      })(x);
+      const out = g.dataSync().slice();
+      tf.dispose([x, g]);
+      return out;
+    };
+    const ref = await onBackend('cpu', run);
+    const got = await onBackend('wasm', run);
+    assert.ok(relError(got, ref) <= 1e-6, `rel err ${relError(got, ref)}`);
+  });
+}

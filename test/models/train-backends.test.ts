@@ -52,7 +52,6 @@ function train(name: string): { losses: number[]; tensors: number[] } {
 // tfjs-backend-wasm 4.22's MaxPoolGrad drops gradient contributions on some shapes (e.g. [1,8,8,3],
 // [3,4,4,1]; exact on [1,4,4,2]) — checked against a hand-written max-pool backward, the cpu kernel is
 // exact. vgg16 (the only zoo model with max-pools) needs a Whittle wasm kernel (src/engine/wasm).
-const MAXPOOL_TODO = 'tfjs-backend-wasm MaxPoolGrad is wrong on some shapes; needs a Whittle wasm kernel (src/engine/wasm)';
 
 for (const name of listModels()) {
   test(`${name} trains identically on wasm and cpu`, async () => {
@@ -72,7 +71,7 @@ for (const name of listModels()) {
   });
 }
 
-/** Hand-written 2x2/stride-2 max-pool backward (valid padding), the reference for the todo below. */
+/** Hand-written 2x2/stride-2 max-pool backward (valid padding), the reference for both backends (tfjs-backend-wasm's own MaxPoolGrad failed it; Whittle replaces it). */
 function maxPoolGradRef(x: Float32Array, dy: Float32Array, [b, h, w, c]: number[]): Float32Array {
   const dx = new Float32Array(x.length);
   const ho = h >> 1;
@@ -94,7 +93,7 @@ function maxPoolGradRef(x: Float32Array, dy: Float32Array, [b, h, w, c]: number[
 }
 
 for (const backend of ['cpu', 'wasm'] as const) {
-  test(`${backend} max-pool gradient equals the hand-written backward`, { todo: backend === 'wasm' ? MAXPOOL_TODO : undefined }, async () => {
+  test(`${backend} max-pool gradient equals the hand-written backward`, async () => {
     const shape = [2, 8, 8, 3];
     const x = randomArray(2 * 8 * 8 * 3, 3);
     const dy = randomArray(2 * 4 * 4 * 3, 9);

@@ -5,6 +5,7 @@
 import { tf } from '../tf.js';
 import { conv2DBackpropFilterWasm } from './conv2d-backprop-filter.js';
 import { makeConv2DBackpropInputWasm } from './conv2d-backprop-input.js';
+import { maxPoolGradWasm } from './max-pool-grad.js';
 
 let registered = false;
 
@@ -27,4 +28,5 @@ export function registerWasmTrainingKernels(): void {
     if (!orig) throw new Error('wasm backend lacks Conv2DBackpropInput');
     return makeConv2DBackpropInputWasm(orig) as unknown as tf.KernelFunc;
   });
+  replace('MaxPoolGrad', () => maxPoolGradWasm as unknown as tf.KernelFunc);
 }
