@@ -8,6 +8,7 @@
  * Usage: npx tsx bench/parity/run.ts [--epochs 2] [--train-subset N] [--val-subset N] [--data-dir DIR]
  *        [--backend auto|wasm|...] [--threads 2] [--seed 0] [--skip-torch] [--skip-whittle]
  * (bench/parity/run.sh wraps it.) Never run in tests: the full recipe takes tens of minutes on 2 cores.
+ * When the accuracies differ, bench/parity/grad-check.ts compares one batch's gradients with PyTorch.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -13,6 +13,7 @@ import { SfpHook } from '../techniques/sfp/hook.js';
 import { parseSurvivalRule, type SurvivalRule } from '../techniques/stochastic-depth/survival.js';
 import { createStochasticDepthResNet, stochasticDepthForward, StochasticDepthHook } from '../techniques/stochastic-depth/model.js';
 import type { RunConfig, StochasticDepthConfig } from '../config/run-config.js';
+import { quantTechnique } from '../techniques/quant/technique.js';
 
 export interface TechniqueSetup {
   model: tfl.LayersModel;
@@ -58,6 +59,14 @@ export function buildModelAndTechniques(config: RunConfig, modelOptions: ModelOp
   if (config.repr) {
     hooks.push(new ReprHook(config.repr));
     enabled.push('repr');
+  }
+  // Quantisation wraps the finished model (its layers are rebuilt as quantised subclasses).
+  if (config.quant) {
+    if (forward) throw new ConfigError('quant', 'cannot be combined with stochasticDepth in one run (the lazy forward needs the unwrapped gates)');
+    const q = quantTechnique(model, config.quant);
+    model = q.model;
+    hooks.push(...q.hooks);
+    enabled.push('quant');
   }
   return { model, hooks, forward, enabled };
 }

@@ -12,6 +12,7 @@ import { BACKEND_NAMES } from '../engine/backend.js';
 import { reprConfigSchema } from '../techniques/repr/config.js';
 import { sfpConfigSchema } from '../techniques/sfp/config.js';
 import { survivalRuleSchema } from '../techniques/stochastic-depth/survival.js';
+import { QuantConfigSchema } from '../techniques/quant/config.js';
 
 const posInt = z.number().int().positive();
 
@@ -106,9 +107,9 @@ export const stochasticDepthConfigSchema = z.strictObject({
 
 /** Optional technique sections; presence enables the technique. Extend here (e.g. quant). */
 export const TECHNIQUE_SECTIONS = {
-  repr: reprConfigSchema.strict().optional(),
-  sfp: sfpConfigSchema.strict().optional(),
-  stochasticDepth: stochasticDepthConfigSchema.optional(),
+  repr: reprConfigSchema.strict().optional().describe('RePr (present = enabled; `whittle repr` adds it)'),
+  sfp: sfpConfigSchema.strict().optional().describe('Soft Filter Pruning (present = enabled; `whittle sfp` adds it)'),
+  stochasticDepth: stochasticDepthConfigSchema.optional().describe('gates on residual branches (CIFAR ResNets only)'),
 };
 
 export const modelConfigSchema = z.strictObject({
@@ -118,16 +119,16 @@ export const modelConfigSchema = z.strictObject({
 });
 
 export const runConfigSchema = z.strictObject({
-  model: modelConfigSchema.prefault({}),
-  data: dataConfigSchema.prefault({}),
-  train: trainConfigSchema.prefault({}),
-  checkpoint: checkpointConfigSchema.prefault({}),
-  seed: z.number().int().min(0).default(0),
+  model: modelConfigSchema.prefault({}).describe('model from the registry (vanilla, resnet20/32/56/110, vgg16) and extra options'),
+  data: dataConfigSchema.prefault({}).describe('dataset, validation split, augmentation, normalisation, subsets'),
+  train: trainConfigSchema.prefault({}).describe('epochs, batch size, learning rate, optimizer, schedule'),
+  checkpoint: checkpointConfigSchema.prefault({}).describe('checkpoints under <out>/checkpoints'),
+  seed: z.number().int().min(0).default(0).describe('seed of initialisation, data order, augmentation and techniques'),
   backend: z.enum(BACKEND_NAMES as unknown as [string, ...string[]]).default('auto'),
   /** wasm/native threads (default: the backend's own choice). */
   threads: posInt.optional(),
   /** Run directory: config.json, log.jsonl, checkpoints/. Default runs/<model>-<data>. */
-  out: z.string().optional(),
+  out: z.string().optional().describe('run directory: config.json, log.jsonl, checkpoints/ (default runs/<model>-<data>)'),
   ...TECHNIQUE_SECTIONS,
 });
 

@@ -18,7 +18,6 @@ const tiny = (extra: Record<string, unknown> = {}) =>
     model: { name: 'vanilla' },
     data: { name: 'shapes', trainSubset: 32, valSubset: 32, augment: false },
     train: { epochs: 1, batchSize: 32 },
-    backend: 'cpu',
     ...extra,
   });
 
@@ -60,9 +59,11 @@ test('whittle sfp wires its flags into the sfp section', async () => {
   const out = join(TMP, 'sfp-cli');
   const orig = process.stdout.write.bind(process.stdout);
   let printed = '';
-  process.stdout.write = ((chunk: string) => ((printed += chunk), true)) as typeof process.stdout.write;
+  // Capture the command's (string) output only: node:test's own protocol also goes through stdout.
+  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) =>
+    typeof chunk === 'string' ? ((printed += chunk), true) : (orig as (...a: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write;
   try {
-    await program.parseAsync(['node', 'whittle', 'sfp', '--model', 'vanilla', '--data', 'shapes', '--train-subset', '32', '--val-subset', '32', '--batch-size', '32', '--backend', 'cpu', '--keep-rate', '0.75', '--exclude', 'conv1', '--out', out, '--json']);
+    await program.parseAsync(['node', 'whittle', 'sfp', '--model', 'vanilla', '--data', 'shapes', '--train-subset', '32', '--val-subset', '32', '--batch-size', '32', '--keep-rate', '0.75', '--exclude', 'conv1', '--out', out, '--json']);
   } finally {
     process.stdout.write = orig;
   }

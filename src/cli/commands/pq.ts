@@ -41,15 +41,19 @@ function print(r: PQRunReport, out: string): void {
   const rows = r.layers.map((l) => [
     l.plan.layer, String(l.size.nBlocks), l.plan.k === l.plan.kRequested ? String(l.plan.k) : `${l.plan.k} (clamped)`,
     String(l.plan.blockSize), l.plan.subspaces > 1 ? `${l.plan.subspaces}×${l.size.bitsPerIndex}` : String(l.size.bitsPerIndex),
-    r.entropy[l.plan.layer] ? r.entropy[l.plan.layer].entropy.toFixed(2) : '', String(l.size.bytes), String(l.size.fp32Bytes), l.relativeError.toFixed(4),
+    r.entropy[l.plan.layer]?.entropy.toFixed(2) ?? '', r.entropy[l.plan.layer]?.huffman.toFixed(2) ?? '', String(l.size.bytes), String(l.size.fp32Bytes), l.relativeError.toFixed(4),
   ]);
-  const head = ['layer', 'blocks', 'K', 'bs', 'bits', 'H(idx)', 'bytes', 'fp32 bytes', 'rel.err'];
+  // bits: fixed-width index bits; H: empirical entropy of the indices; huff: canonical Huffman bits/index achieved
+  const head = ['layer', 'blocks', 'K', 'bs', 'bits', 'H', 'huff', 'bytes', 'fp32 bytes', 'rel.err'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (c: string[]) => c.map((s, i) => (i === 0 ? s.padEnd(w[i]) : s.padStart(w[i]))).join('  ');
   console.log(line(head));
   for (const row of rows) console.log(line(row));
   const s = r.size;
   console.log(`model size: ${formatBytes(s.fp32Bytes)} fp32 → ${formatBytes(s.compressedBytes)} (${s.ratio.toFixed(1)}×; ${s.otherParams} params left at 4 bytes)`);
+  const fixedIdx = r.layers.reduce((a, l) => a + l.size.indexBytes, 0);
+  const huffIdx = r.layers.reduce((a, l) => a + Math.ceil((l.size.nBlocks * l.plan.subspaces * (r.entropy[l.plan.layer]?.huffman ?? l.size.bitsPerIndex)) / 8) + l.plan.k * l.plan.subspaces, 0);
+  console.log(`indices: ${formatBytes(fixedIdx)} fixed-width, ${formatBytes(huffIdx)} Huffman-coded incl. code tables (--coding huffman)`);
   console.log(`file: ${out} ${formatBytes(r.fileBytes)} (safetensors with header/metadata)`);
   console.log(`accuracy (top-1): before ${pct(r.accuracyBefore)}, after ${pct(r.accuracyAfter)} (decoded from the file)`);
   if (r.accuracyNote) console.log(`note: ${r.accuracyNote}`);
