@@ -110,6 +110,7 @@ export const TECHNIQUE_SECTIONS = {
   repr: reprConfigSchema.strict().optional().describe('RePr (present = enabled; `whittle repr` adds it)'),
   sfp: sfpConfigSchema.strict().optional().describe('Soft Filter Pruning (present = enabled; `whittle sfp` adds it)'),
   stochasticDepth: stochasticDepthConfigSchema.optional().describe('gates on residual branches (CIFAR ResNets only)'),
+  quant: QuantConfigSchema.optional().describe('scalar fake quantisation with Quant-Noise (p = 1 is QAT) on the selected conv/dense layers'),
 };
 
 export const modelConfigSchema = z.strictObject({
