@@ -29,10 +29,16 @@ for (const tool of ['g++', 'make', 'python3']) {
 const require = createRequire(import.meta.url);
 let gyp;
 try {
-  gyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] });
   require.resolve('node-addon-api', { paths: [root] });
 } catch (e) {
-  skip(`node-gyp or node-addon-api missing (${e.message.split('\n')[0]})`);
+  skip(`node-addon-api missing (${e.message.split('\n')[0]})`);
+}
+try {
+  gyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] });
+} catch {
+  // During `npm install` lifecycle scripts npm exposes its bundled node-gyp.
+  gyp = process.env.npm_config_node_gyp;
+  if (!gyp || !existsSync(gyp)) skip('node-gyp not found (devDependency, or npm\'s bundled one)');
 }
 const out = join(nativeDir, 'build', 'Release', 'whittle_native.node');
 const args = [gyp, process.argv.includes('--force') || !existsSync(out) ? 'rebuild' : 'build'];

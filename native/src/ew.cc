@@ -37,9 +37,22 @@ static void binary_t(int rank, const int64_t* shape, const float* a, const int64
   int64_t ia = as[rank - 1], ib = bs[rank - 1];
   int64_t total = rows * inner;
   if (rows == 1) {
-    // One long row: split it across threads.
-#pragma omp parallel for simd if (total > kPar)
-    for (int64_t j = 0; j < inner; j++) out[j] = bop<OP>(a[j * ia], b[j * ib]);
+    // One long row (same shapes, or one operand a scalar): split it across threads, vectorised.
+    if (ia == 1 && ib == 1) {
+#pragma omp parallel for simd schedule(static) if (total > kPar)
+      for (int64_t j = 0; j < inner; j++) out[j] = bop<OP>(a[j], b[j]);
+    } else if (ia == 1 && ib == 0) {
+      const float bv = b[0];
+#pragma omp parallel for simd schedule(static) if (total > kPar)
+      for (int64_t j = 0; j < inner; j++) out[j] = bop<OP>(a[j], bv);
+    } else if (ia == 0 && ib == 1) {
+      const float av = a[0];
+#pragma omp parallel for simd schedule(static) if (total > kPar)
+      for (int64_t j = 0; j < inner; j++) out[j] = bop<OP>(av, b[j]);
+    } else {
+#pragma omp parallel for schedule(static) if (total > kPar)
+      for (int64_t j = 0; j < inner; j++) out[j] = bop<OP>(a[j * ia], b[j * ib]);
+    }
     return;
   }
 #pragma omp parallel for schedule(static) if (total > kPar)

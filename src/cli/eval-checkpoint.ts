@@ -4,14 +4,10 @@
  * the topology cannot be deserialised; the data defaults to the run's own validation split.
  */
 import { join } from 'node:path';
-import { tf, tfl } from '../engine/tf.js';
-import { WhittleError } from '../core/errors.js';
+import type { tfl } from '../engine/tf.js';
 import { initBackend, type BackendName } from '../engine/backend.js';
-import { createModel } from '../models/registry.js';
-import type { ModelOptions } from '../models/common.js';
-import '../models/layers.js'; // registers the zoo's custom layers (ShortcutA) for modelFromJSON
-import '../techniques/stochastic-depth/gate.js'; // registers the stochastic-depth gate
-import { loadCheckpoint, restoreWeights, evaluate, imageEvalBatches, type LoadedCheckpoint } from '../train/index.js';
+import { modelFromCheckpoint as loadCheckpointModel } from '../train/model-io.js';
+import { loadCheckpoint, evaluate, imageEvalBatches, type LoadedCheckpoint } from '../train/index.js';
 import type { Normalization } from '../data/types.js';
 import { mergeConfig, type ConfigTree } from '../config/load.js';
 import { runConfigSchema, type RunConfig } from '../config/run-config.js';
@@ -46,25 +42,9 @@ export interface EvalCheckpointResult {
   rebuiltFrom: 'topology' | 'registry';
 }
 
-/** The model of a checkpoint with its weights. */
+/** The model of a checkpoint with its weights (src/train/model-io.ts; re-exported for the CLI). */
 export async function modelFromCheckpoint(ck: LoadedCheckpoint): Promise<{ model: tfl.LayersModel; rebuiltFrom: 'topology' | 'registry' }> {
-  let model: tfl.LayersModel | undefined;
-  let rebuiltFrom: 'topology' | 'registry' = 'topology';
-  let why = 'no topology';
-  if (ck.topology) {
-    try {
-      model = await tfl.models.modelFromJSON({ modelTopology: ck.topology as tf.io.ModelJSON['modelTopology'] } as tf.io.ModelJSON);
-    } catch (e) {
-      why = (e as Error).message.split('\n')[0];
-    }
-  }
-  if (!model) {
-    const name = ck.meta.modelName;
-    if (!name) throw new WhittleError(`${join(ck.dir, 'model.json')}: cannot rebuild the model (${why}) and no whittle.modelName to fall back on`);
-    model = createModel(name, (ck.meta.modelOptions ?? {}) as ModelOptions);
-    rebuiltFrom = 'registry';
-  }
-  restoreWeights(model, ck.weights, join(ck.dir, 'weights.safetensors'));
+  const { model, rebuiltFrom } = await loadCheckpointModel(ck);
   return { model, rebuiltFrom };
 }
 

@@ -5,6 +5,7 @@
 import { tf, tfl } from '../engine/tf.js';
 import { FormatError } from '../core/errors.js';
 import '../models/custom-layers.js';
+import { createModel, type ModelOptions } from '../models/registry.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta, type LoadedCheckpoint } from './checkpoint.js';
 import { captureWeights, restoreWeights } from './model-state.js';
 import type { EpochRecord } from './state.js';
@@ -12,19 +13,31 @@ import type { EpochRecord } from './state.js';
 export interface CheckpointModel {
   model: tfl.LayersModel;
   checkpoint: LoadedCheckpoint;
+  /** 'topology' normally; 'registry' when the stored topology could not be rebuilt but the model name could. */
+  rebuiltFrom: 'topology' | 'registry';
 }
 
-export async function modelFromCheckpoint(path: string): Promise<CheckpointModel> {
-  const checkpoint = loadCheckpoint(path);
-  if (!checkpoint.topology) throw new FormatError(`${checkpoint.dir}/model.json`, 'holds no model topology');
-  let model: tfl.LayersModel;
-  try {
-    model = (await tfl.models.modelFromJSON({ modelTopology: checkpoint.topology as tf.io.ModelJSON['modelTopology'] })) as tfl.LayersModel;
-  } catch (e) {
-    throw new FormatError(`${checkpoint.dir}/model.json`, `cannot rebuild the model: ${(e as Error).message}`);
+/** The model of a checkpoint (a run dir, its checkpoints/ folder, a ckpt-* dir, or one already loaded), with its weights. */
+export async function modelFromCheckpoint(from: string | LoadedCheckpoint): Promise<CheckpointModel> {
+  const checkpoint = typeof from === 'string' ? loadCheckpoint(from) : from;
+  let model: tfl.LayersModel | undefined;
+  let rebuiltFrom: CheckpointModel['rebuiltFrom'] = 'topology';
+  let why = 'no topology stored';
+  if (checkpoint.topology) {
+    try {
+      model = (await tfl.models.modelFromJSON({ modelTopology: checkpoint.topology as tf.io.ModelJSON['modelTopology'] })) as tfl.LayersModel;
+    } catch (e) {
+      why = (e as Error).message.split('\n')[0];
+    }
+  }
+  if (!model) {
+    const name = checkpoint.meta.modelName;
+    if (!name) throw new FormatError(`${checkpoint.dir}/model.json`, `cannot rebuild the model (${why}) and no whittle.modelName to fall back on`);
+    model = createModel(name, (checkpoint.meta.modelOptions ?? {}) as ModelOptions);
+    rebuiltFrom = 'registry';
   }
   restoreWeights(model, checkpoint.weights, `${checkpoint.dir}/weights.safetensors`);
-  return { model, checkpoint };
+  return { model, checkpoint, rebuiltFrom };
 }
 
 /**

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { addonPath } from '../../src/engine/native/addon.js';
+import { nativeSkipReason } from './native-helpers.js';
 
 /** Runs initBackend('auto') in a fresh process (backend choice is process-global) with `env`. */
 function autoIn(env: Record<string, string>): { name: string; reasons: string[] } {
@@ -29,7 +30,8 @@ test('auto falls back to wasm when libdnnl cannot be loaded', { skip: built ? fa
   assert.match(info.reasons.join('; '), /cannot load \/nonexistent\/libdnnl\.so\.2/);
 });
 
-test('auto picks native when the addon and oneDNN load', { skip: built ? false : 'native addon not built' }, () => {
+const nativeSkip = await nativeSkipReason();
+test('auto picks native when the addon and oneDNN load', { skip: nativeSkip }, () => {
   const info = autoIn({});
   assert.equal(info.name, 'native', `reasons: ${info.reasons.join('; ')}`);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomArray, tf } from '../helpers/backends.js';
+import { randomArray, relError, tf } from '../helpers/backends.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { tfl } from '../../src/engine/tf.js';
 import { BufferPool } from '../../src/engine/native/pool.js';
@@ -36,7 +36,7 @@ function batch(step: number): { x: tf.Tensor; y: tf.Tensor } {
   });
 }
 
-async function trajectory(backend: 'cpu' | 'native', steps: number): Promise<{ losses: number[]; tensors: number[] }> {
+async function trajectory(backend: 'cpu' | 'native', steps: number): Promise<{ losses: number[]; tensors: number[]; weights: Float32Array[] }> {
   await initBackend(backend);
   const model = makeNet();
   const opt = tf.train.sgd(0.05);
@@ -49,19 +49,25 @@ async function trajectory(backend: 'cpu' | 'native', steps: number): Promise<{ l
     tf.dispose([x, y, loss]);
     tensors.push(tf.memory().numTensors);
   }
+  const weights = model.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array));
   model.dispose();
   opt.dispose();
-  return { losses, tensors };
+  return { losses, tensors, weights };
 }
 
 test('native training steps follow the cpu loss trajectory', { skip }, async () => {
-  const ref = await trajectory('cpu', 6);
-  const got = await trajectory('native', 6);
+  const ref = await trajectory('cpu', 5);
+  const got = await trajectory('native', 5);
   for (let i = 0; i < ref.losses.length; i++) {
     const rel = Math.abs(got.losses[i] - ref.losses[i]) / Math.abs(ref.losses[i]);
     assert.ok(rel < 1e-4, `step ${i}: native loss ${got.losses[i]} vs cpu ${ref.losses[i]} (rel ${rel})`);
   }
-  assert.ok(ref.losses[5] < ref.losses[0], 'the reference loss should decrease');
+  assert.ok(ref.losses[4] < ref.losses[0], 'the reference loss should decrease');
+  // Weights, including BatchNorm's moving mean/variance, end up the same.
+  ref.weights.forEach((w, i) => {
+    const e = relError(got.weights[i], w);
+    assert.ok(e < 1e-4, `weight ${i}: rel err ${e}`);
+  });
 });
 
 test('native training keeps numTensors flat and recycles buffers', { skip }, async () => {
@@ -131,4 +137,19 @@ test('native training keeps resident memory flat', { skip }, async () => {
   tf.dispose([x, y]);
   model.dispose();
   opt.dispose();
+});
+
+test('lazy backprop-input outputs: computed when read, skipped (deps released) when disposed unread', { skip }, async () => {
+  await initBackend('native');
+  const dy = tf.tensor(randomArray(2 * 5 * 5 * 4, 1), [2, 5, 5, 4]);
+  const w = tf.tensor(randomArray(3 * 3 * 3 * 4, 2), [3, 3, 3, 4]);
+  const run = () => tf.conv2dTranspose(dy as tf.Tensor4D, w as tf.Tensor4D, [2, 5, 5, 3], 1, 'same');
+  const first = run().dataSync().slice(); // first call per geometry runs eagerly
+  const buffers = tf.memory().numDataBuffers;
+  const lazy = run();
+  assert.deepEqual(lazy.dataSync(), first);
+  lazy.dispose();
+  run().dispose(); // never read
+  assert.equal(tf.memory().numDataBuffers, buffers, 'pending outputs must release their inputs');
+  tf.dispose([dy, w]);
 });

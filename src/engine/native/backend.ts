@@ -15,8 +15,17 @@ interface Entry {
   refCount: number;
 }
 
+interface Pending {
+  run: () => void;
+  deps: DataId[];
+  buf: Float32Array;
+  done: boolean;
+}
+
 export class NativeBackend extends MathBackendCPU {
   readonly pool: BufferPool;
+  /** Outputs computed on first read of their values (see `lazyOutput`). */
+  private pending = new Map<DataId, Pending>();
 
   constructor(readonly addon: NativeAddon, pool?: BufferPool) {
     super();
@@ -44,9 +53,52 @@ export class NativeBackend extends MathBackendCPU {
 
   override disposeData(dataId: DataId, force = false): boolean {
     const e = this.entry(dataId);
+    const p = this.pending.get(dataId);
+    const values = p ? p.buf : e?.values; // reading a pending entry's values would compute it
     const done = super.disposeData(dataId, force);
-    if (e?.values && !this.data.has(dataId)) this.pool.release(e.values);
+    if (e && !this.data.has(dataId)) {
+      if (p) this.settle(dataId, p, false);
+      if (values) this.pool.release(values);
+    }
     return done;
+  }
+
+  /**
+   * A float32 output whose values `run` computes into `buf` only when something reads them (a kernel,
+   * readSync, dataSync). If the tensor is disposed unread, the work is skipped: tfjs's fused-conv
+   * gradient eagerly computes dx even for the network input, which nothing ever reads. `deps` stay
+   * alive (backend refcount) until then.
+   */
+  lazyOutput(shape: number[], buf: Float32Array, deps: tf.TensorInfo[], run: () => void): tf.TensorInfo {
+    const info = this.makeTensorInfo(shape, 'float32', buf);
+    for (const d of deps) this.incRef(d.dataId);
+    const p: Pending = { run, deps: deps.map((d) => d.dataId), buf, done: false };
+    this.pending.set(info.dataId, p);
+    const entry = this.data.get(info.dataId) as unknown as Record<string, unknown>;
+    let current: unknown = buf;
+    Object.defineProperty(entry, 'values', {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        if (!p.done) this.settle(info.dataId, p, true);
+        return current;
+      },
+      set: (v: unknown) => {
+        current = v;
+      },
+    });
+    return info;
+  }
+
+  private settle(dataId: DataId, p: Pending, compute: boolean): void {
+    if (p.done) return;
+    p.done = true;
+    this.pending.delete(dataId);
+    try {
+      if (compute) p.run();
+    } finally {
+      for (const d of p.deps) this.disposeData(d);
+    }
   }
 
   override readSync(dataId: DataId): tf.backend_util.BackendValues {

@@ -11,6 +11,7 @@ export { loadAddon, addonPath, DEFAULT_ADDON_PATH } from './addon.js';
 export { NATIVE_BACKEND, NATIVE_KERNELS, registerNativeBackend, startProfile, stopProfile, nativePool } from './register.js';
 export { NativeBackend } from './backend.js';
 export { BufferPool } from './pool.js';
+export { batchNormTraining } from './batchnorm.js';
 
 let info: LoadedAddon | undefined;
 

@@ -16,6 +16,7 @@ import * as red from './kernels/reduce.js';
 import type { NativeArgs, NativeKernel } from './kernels/types.js';
 import * as grads from './grads.js';
 import * as shape from './kernels/shape.js';
+import * as bn from './batchnorm.js';
 
 export const NATIVE_BACKEND = 'native';
 
@@ -72,6 +73,8 @@ const NATIVE_ONLY: Record<string, NativeKernel> = {
   [grads.SQUARE_GRAD]: grads.squareGrad,
   [grads.MEAN_GRAD]: grads.meanGrad,
   [grads.BN_GRAD]: grads.batchNormGrad,
+  [bn.BN_TRAIN_FWD]: bn.bnTrainForward,
+  [bn.BN_TRAIN_BWD]: bn.bnTrainBackward,
 };
 
 interface ProfileRow { calls: number; ms: number; native: number }
@@ -134,6 +137,7 @@ export function registerNativeBackend(loaded: LoadedAddon): string {
     tf.registerKernel({ kernelName: name, backendName: NATIVE_BACKEND, kernelFunc: wrap(name, noFallback, k) });
   }
   grads.installNativeGradients(NATIVE_BACKEND);
+  bn.patchBatchNormalizationLayer(NATIVE_BACKEND);
   registered = true;
   return NATIVE_BACKEND;
 }

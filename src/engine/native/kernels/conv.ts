@@ -63,6 +63,9 @@ function forward({ inputs, attrs, backend }: NativeArgs, fused: boolean): tf.Ten
 export const conv2D: NativeKernel = (a) => forward(a, false);
 export const fusedConv2D: NativeKernel = (a) => forward(a, true);
 
+/** Geometries oneDNN accepted for backward-data (later calls may then run lazily). */
+const goodBackpropInput = new Set<string>();
+
 export const conv2DBackpropInput: NativeKernel = ({ inputs, attrs, backend }) => {
   const { dy, filter } = inputs;
   if (!dy || !filter) return undefined;
@@ -74,12 +77,20 @@ export const conv2DBackpropInput: NativeKernel = ({ inputs, attrs, backend }) =>
   const wv = backend.f32(filter);
   if (!dims || !dyv || !wv) return undefined;
   const dx = backend.pool.alloc(sizeOf(inputShape));
+  const key = dims.join(',');
+  if (goodBackpropInput.has(key)) {
+    // Lazy: tfjs's fused-conv gradient computes dx even for the network input, which nothing reads.
+    return backend.lazyOutput([...inputShape], dx, [dy, filter], () => {
+      backend.addon.conv2dBackpropInput(backend.f32(dy)!, backend.f32(filter)!, dx, dims);
+    });
+  }
   try {
-    backend.addon.conv2dBackpropInput(dyv, wv, dx, dims);
+    backend.addon.conv2dBackpropInput(dyv, wv, dx, dims); // first time eagerly: errors fall back to cpu
   } catch {
     backend.pool.recycle(dx);
     return undefined;
   }
+  goodBackpropInput.add(key);
   return backend.output([...inputShape], dx);
 };
 
