@@ -109,7 +109,15 @@ export async function initBackend(requested: BackendName = 'auto', opts: { threa
     }
   }
   await tf.ready();
-  current = { name: tf.getBackend(), requested, reasons, threads: opts.threads ?? 1 };
+  let threads = opts.threads ?? 1;
+  if (tf.getBackend() === 'native') {
+    const info = (await import('./native/index.js')).nativeInfo();
+    if (info) {
+      threads = info.threads;
+      reasons.push(`oneDNN ${info.version} from ${info.libPath}`);
+    }
+  }
+  current = { name: tf.getBackend(), requested, reasons, threads };
   return current;
 }
 
