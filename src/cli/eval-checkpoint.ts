@@ -58,6 +58,18 @@ function runConfigOf(ck: LoadedCheckpoint, data: ConfigTree | undefined): RunCon
   return r.data;
 }
 
+/** The run's validation data for a checkpoint and an evaluator over it (shared by eval, prune, ...). */
+export async function checkpointValidation(ck: LoadedCheckpoint, opts: Pick<EvalCheckpointOptions, 'data' | 'batchSize'> = {}) {
+  const config = runConfigOf(ck, opts.data);
+  const data = await loadRunData(config.data, config.seed);
+  // The run's own normalisation when the data is the run's dataset (CLI overrides of other fields keep it).
+  const stored = ck.meta.normalization as Normalization | undefined;
+  const normalize = stored && ck.meta.dataset === data.train.name && opts.data?.normalization === undefined ? stored : data.normalization;
+  const batchSize = opts.batchSize ?? config.train.batchSize;
+  const evaluateModel = (model: tfl.LayersModel) => evaluate(model, imageEvalBatches(data.val, { batchSize, normalize })());
+  return { config, data, normalize, batchSize, evaluate: evaluateModel };
+}
+
 export async function evaluateCheckpoint(path: string, opts: EvalCheckpointOptions = {}): Promise<EvalCheckpointResult> {
   const reporter = opts.reporter ?? silentReporter;
   const ck = loadCheckpoint(path);
@@ -65,19 +77,15 @@ export async function evaluateCheckpoint(path: string, opts: EvalCheckpointOptio
   const be = await initBackend(opts.backend ?? (config.backend as BackendName));
   reporter.info(describeBackend(be));
   const { model, rebuiltFrom } = await modelFromCheckpoint(ck);
-  const data = await loadRunData(config.data, config.seed);
-  // The run's own normalisation when the data is the run's dataset (CLI overrides of other fields keep it).
-  const stored = ck.meta.normalization as Normalization | undefined;
-  const normalize = stored && ck.meta.dataset === data.train.name && opts.data?.normalization === undefined ? stored : data.normalization;
-  const batchSize = opts.batchSize ?? config.train.batchSize;
+  const v = await checkpointValidation(ck, opts);
   const t0 = Date.now();
-  const m = await evaluate(model, imageEvalBatches(data.val, { batchSize, normalize })());
+  const m = await v.evaluate(model);
   const seconds = (Date.now() - t0) / 1000;
   model.dispose();
   return {
     checkpoint: ck.dir,
     model: String(ck.meta.modelName ?? model.name),
-    dataset: data.val.name,
+    dataset: v.data.val.name,
     backend: be.name,
     epoch: ck.state.epoch,
     iteration: ck.state.iteration,

@@ -10,10 +10,14 @@ import type { OptimizerState } from './optim/optimizer.js';
 import { parseTrainState } from './state.js';
 import type { NamedArray } from './types.js';
 
-/** Resolves a run directory (through `latest`) or a checkpoint directory. */
+/**
+ * Resolves a checkpoint directory, a directory of checkpoints (through `latest`), or a run directory
+ * whose checkpoints live in `<run>/checkpoints` (what `whittle train --out` writes).
+ */
 export function resolveCheckpointDir(path: string): string {
   if (!existsSync(path)) throw new WhittleError(`checkpoint path ${path} does not exist`);
   if (existsSync(join(path, 'state.json'))) return path;
+  if (!latestCheckpoint(path) && latestCheckpoint(join(path, 'checkpoints'))) return resolveCheckpointDir(join(path, 'checkpoints'));
   const latest = latestCheckpoint(path);
   if (latest) {
     if (!existsSync(latest)) throw new FormatError(join(path, 'latest'), `names ${basename(latest)}, which does not exist`);

@@ -10,6 +10,7 @@ import { register as sfp } from './sfp.js';
 import { register as quant } from './quant.js';
 import { register as experiment } from './experiment.js';
 import { register as demo } from './demo.js';
+import { register as prune } from './prune.js';
 import { register as enc } from './enc.js';
 
 export const commands: Array<(program: Command) => void> = [
@@ -23,5 +24,6 @@ export const commands: Array<(program: Command) => void> = [
   quant,
   experiment,
   demo,
+  prune,
   enc,
 ];
