@@ -7,6 +7,8 @@ import { runQuantSweep, type SweepSpec } from '../techniques/quant/sweep.js';
 import type { ObserverKind } from '../techniques/quant/config.js';
 import { compareMethods, createSession, type EncMethod, type EncMetric } from '../techniques/enc/index.js';
 import type { tfl } from '../engine/tf.js';
+import { runIPQ, pqNoiseHook, setNoiseRate, encodePQModel, decodePQModel, modelSize } from '../techniques/pq/index.js';
+import { modelParams } from '../models/params.js';
 import { parseSelection, pruneExport } from '../techniques/prune-export/index.js';
 import { saveModelCheckpoint } from '../train/index.js';
 
@@ -94,5 +96,44 @@ registerPostStep('enc', async (step, ctx) => {
     },
     points: rows.flatMap((r) => layers.map((l, i) => ({ layer: i + 1, rank: r.ranks[l], method: names[r.method] ?? r.method }))),
     chart: { kind: 'bar', title: 'Chosen rank per layer', x: 'layer', y: 'rank', series: 'method' },
+  };
+});
+
+/** `{ step: pq-sweep, ks: [16, 64, 256], blocks: [9, 18], noiseRates: [0, 0.1], finetuneEpochs }` (block = conv3x3 block size). */
+registerPostStep('pq-sweep', async (step, ctx) => {
+  const ks = (step.ks as number[] | undefined) ?? [256];
+  const blocks = (step.blocks as number[] | undefined) ?? [9];
+  const rates = (step.noiseRates as number[] | undefined) ?? [0];
+  const epochs = budgetValue(step.finetuneEpochs, ctx.budget, 1);
+  const pct = (v: number | undefined) => (v === undefined ? null : +(100 * v).toFixed(2));
+  const rows: Array<Array<string | number | null>> = [];
+  const points: Array<Record<string, number | string | null>> = [];
+  let floatTop1: number | undefined;
+  for (const k of ks) for (const block of blocks) for (const p of rates) {
+    const model = await ctx.loadModel();
+    floatTop1 ??= (await ctx.evaluate(model)).top1;
+    const totalParams = modelParams(model).reduce((s, q) => s + q.variable.size, 0);
+    const res = await runIPQ(model, {
+      config: { k, blockSizes: { conv3x3: block }, seed: ctx.run.seed }, noiseRate: p,
+      finetune: epochs > 0 ? async (m) => void (await ctx.finetune(m, { epochs, hooks: [pqNoiseHook(m)] })) : undefined,
+    });
+    setNoiseRate(res.model, 0);
+    const bytes = await encodePQModel(res.model);
+    const back = await decodePQModel(bytes, 'memory');
+    const top1 = (await ctx.evaluate(back.model)).top1;
+    const size = modelSize(totalParams, res.layers.map((l) => l.size));
+    back.model.dispose();
+    res.model.dispose();
+    model.dispose();
+    const cell = `K=${k} block=${block} p=${p}`;
+    ctx.info(`${cell}: ${(size.compressedBytes / 1024).toFixed(1)} KiB (×${size.ratio.toFixed(1)}), top-1 ${(100 * top1).toFixed(2)}%`);
+    rows.push([k, block, p, pct(top1), size.fp32Bytes, size.compressedBytes, bytes.length, +size.ratio.toFixed(2)]);
+    points.push({ kb: size.compressedBytes / 1024, top1: pct(top1), cell, series: p > 0 ? `Quant-Noise p=${p}` : 'no noise' });
+  }
+  return {
+    summary: { cells: rows.length, floatTop1: pct(floatTop1), bestTop1: Math.max(...rows.map((r) => Number(r[3]))) },
+    table: { title: 'PQ sweep (top-1 % of the decoded file; sizes in bytes: fp32, accounted, file)', columns: ['K', 'block', 'noise p', 'top-1', 'fp32 bytes', 'compressed bytes', 'file bytes', 'ratio'], rows },
+    points,
+    chart: { kind: 'scatter', title: 'Accuracy vs compressed size (PQ)', x: 'kb', y: 'top1', series: 'series', label: 'cell', logX: true },
   };
 });

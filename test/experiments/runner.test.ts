@@ -58,3 +58,31 @@ test('runs a grid, skips finished runs on a rerun, and builds a report with char
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('post steps enc, quant-sweep and pq-sweep run on a trained model and feed the report', async () => {
+  const e = parseExperiment({
+    name: 'tiny-post', title: 'Tiny post steps',
+    base: { model: { name: 'resnet20' }, data: { name: 'shapes', shapesTrain: 64, shapesVal: 32, augment: false }, train: { epochs: 1, batchSize: 32 }, backend: 'wasm' },
+    variants: [{
+      name: 'trained',
+      post: [
+        { step: 'enc', target: 0.5, methods: ['uniform', 'map'], metric: 'pca', finetuneEpochs: 0 },
+        { step: 'quant-sweep', bits: [8], rates: [0.5], observers: ['histogram'], finetuneEpochs: 0 },
+        { step: 'pq-sweep', ks: [16], blocks: [9], noiseRates: [0], finetuneEpochs: 0 },
+      ],
+    }],
+  }, 'test');
+  const out = mkdtempSync(join(tmpdir(), 'whittle-post-'));
+  try {
+    const [r] = await runExperiment(e, { budget: 'quick', out, reporter: silentReporter });
+    const byStep = Object.fromEntries(r.post.map((p) => [p.step, p.result]));
+    assert.ok(Math.abs((byStep.enc.summary.mapFlops as number) - 0.5) < 0.01, `ENC-Map FLOPs ${byStep.enc.summary.mapFlops}`);
+    assert.equal(byStep['quant-sweep'].table!.rows.length, 1);
+    const pqRow = byStep['pq-sweep'].table!.rows[0];
+    assert.ok((pqRow[5] as number) < (pqRow[4] as number), 'PQ compressed size below fp32 size');
+    const rep = await buildReport(out, { png: false });
+    for (const s of ['Post-training: enc', 'Post-training: quant-sweep', 'Post-training: pq-sweep']) assert.match(rep.html, new RegExp(s));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
