@@ -67,6 +67,8 @@ export async function runExperiment(exp: Experiment, o: ExperimentRunOptions): P
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
   const runs = planRuns(exp, { budget: o.budget, seeds: o.seeds, out }).filter((r) => !o.only || o.only.includes(r.variant.name));
+  // Unknown post steps fail before any training, not after it.
+  for (const r of runs) for (const st of r.variant.post) postStep(st.step);
   writeJsonAtomic(join(out, 'experiment.json'), { experiment: exp, budget: o.budget, seeds: o.seeds ?? exp.seeds });
   const reporter = o.reporter ?? createReporter();
   const results: RunSummaryFile[] = [];

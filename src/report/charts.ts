@@ -22,23 +22,31 @@ export interface LineChartOptions {
   spread?: string;
   /** Vertical rules at these x values, labelled (e.g. prune / re-init events). */
   events?: Array<{ x: number; label: string }>;
+  /** Column distinguishing lines by dash pattern (colour stays `series`), e.g. rule vs observed. */
+  dash?: string;
+  /** Whole-number x ticks only (epochs, block indices). */
+  integerX?: boolean;
 }
 
 export function lineChart(o: LineChartOptions): vl.TopLevelSpec {
-  const color = o.series ? { color: { field: o.series, type: 'nominal' as const, title: o.series } } : {};
+  const color = o.series ? { color: { field: o.series, type: 'nominal' as const, title: o.series, legend: { labelLimit: 320, symbolOpacity: 1 } } } : {};
+  const dash = o.dash ? { strokeDash: { field: o.dash, type: 'nominal' as const, title: o.dash } } : {};
   const layers: unknown[] = [
     {
       mark: { type: 'line', point: o.rows.length <= 40 },
       encoding: {
-        x: { field: o.x, type: 'quantitative', title: o.xTitle ?? o.x },
+        x: { field: o.x, type: 'quantitative', title: o.xTitle ?? o.x, ...(o.integerX ? { axis: { tickMinStep: 1, format: 'd' } } : {}) },
         y: { field: o.y, type: 'quantitative', title: o.yTitle ?? o.y, scale: { zero: false } },
         ...color,
+        ...dash,
       },
     },
   ];
   if (o.spread) {
-    layers.push({
-      mark: { type: 'area', opacity: 0.2 },
+    // Under the lines, and fainter the more series overlap, so the means stay readable.
+    const n = o.series ? new Set(o.rows.map((r) => r[o.series!])).size : 1;
+    layers.unshift({
+      mark: { type: 'area', opacity: n > 3 ? 0.08 : 0.2 },
       transform: [
         { calculate: `datum['${o.y}'] - datum['${o.spread}']`, as: '_lo' },
         { calculate: `datum['${o.y}'] + datum['${o.spread}']`, as: '_hi' },
@@ -71,11 +79,13 @@ export interface BarChartOptions {
   xTitle?: string;
   yTitle?: string;
   xType?: 'nominal' | 'ordinal' | 'quantitative';
+  /** Colour by `group` without placing the groups side by side (one bar per x). */
+  colorOnly?: boolean;
 }
 
 export function barChart(o: BarChartOptions): vl.TopLevelSpec {
   const grp = o.group
-    ? { color: { field: o.group, type: 'nominal' as const }, xOffset: { field: o.group, type: 'nominal' as const } }
+    ? { color: { field: o.group, type: 'nominal' as const }, ...(o.colorOnly ? {} : { xOffset: { field: o.group, type: 'nominal' as const } }) }
     : {};
   return {
     ...BASE,

@@ -84,8 +84,8 @@ export function curvesSection(e: ExperimentRecord): SpecSection {
     heading: 'Learning curves',
     paragraphs: events.length ? [`Dashed rules: RePr drop and re-initialisation events (from variant "${first!.variant}").`] : [],
     charts: [
-      { name: 'val-accuracy', spec: lineChart({ title: 'Validation top-1 (%)', rows: acc, x: 'epoch', y: 'top1', series: 'variant', spread: 'spread', events }), caption: 'Mean over seeds, band = ± std.' },
-      { name: 'train-loss', spec: lineChart({ title: 'Training loss', rows: loss, x: 'epoch', y: 'loss', series: 'variant', spread: 'spread', events }) },
+      { name: 'val-accuracy', spec: lineChart({ title: 'Validation top-1 (%)', rows: acc, x: 'epoch', y: 'top1', series: 'variant', spread: 'spread', events, integerX: true }), caption: 'Mean over seeds, band = ± std.' },
+      { name: 'train-loss', spec: lineChart({ title: 'Training loss', rows: loss, x: 'epoch', y: 'loss', series: 'variant', spread: 'spread', events, integerX: true }) },
     ],
   };
 }
@@ -97,11 +97,14 @@ export function reprSection(e: ExperimentRecord): SpecSection | undefined {
   const orthoRows: Row[] = [];
   const ratioRows: Row[] = [];
   const table: Table['rows'] = [];
+  const ratioTable: Table['rows'] = [];
   for (const r of runs) {
     const reinits = r.trainLog.filter((l) => l.type === 'repr_reinit');
     for (const d of r.trainLog.filter((l) => l.type === 'repr_drop')) {
       const cyc = num(d.cycle) + 1;
       const layers = d.layers as Array<{ layer: string; dropped: number; filters: number; meanScore: number; redroppedFromLastReinit: number }>;
+      // One group of bars per (variant, cycle), one colour per layer: a layer count, not a variant count,
+      // sets the colours (7 variants × 2 cycles would overrun the 10-colour palette).
       for (const l of layers) {
         dropRows.push({ layer: l.layer, dropped: l.dropped, series: `${r.variant} c${cyc}` });
         orthoRows.push({ layer: l.layer, score: l.meanScore, series: `${r.variant} c${cyc}` });
@@ -110,20 +113,28 @@ export function reprSection(e: ExperimentRecord): SpecSection | undefined {
       const pct = (v: unknown) => (typeof v === 'number' ? +(100 * v).toFixed(2) : null);
       table.push([r.variant, cyc, layers.map((l) => `${l.layer}:${l.dropped}/${l.filters}`).join(' '), layers.reduce((s, l) => s + (l.redroppedFromLastReinit ?? 0), 0), pct(d.accBefore), pct(d.accAfter), pct(re?.accAfter)]);
     }
+    const perLayer = new Map<string, number[]>();
     for (const g of r.trainLog.filter((l) => l.type === 'repr_grad_ratio')) {
-      for (const l of g.layers as Array<{ layer: string; ratio: number }>) ratioRows.push({ epoch: num(g.epoch) + 1, ratio: l.ratio, series: `${r.variant} ${l.layer}` });
+      for (const l of g.layers as Array<{ layer: string; ratio: number }>) {
+        perLayer.set(l.layer, [...(perLayer.get(l.layer) ?? []), l.ratio]);
+        ratioTable.push([r.variant, l.layer, num(g.epoch) + 1, +l.ratio.toFixed(3)]);
+      }
     }
+    for (const [layer, v] of perLayer) ratioRows.push({ variant: r.variant, layer, ratio: meanStd(v).mean });
   }
   return {
     heading: 'RePr diagnostics',
     paragraphs: [
       'Per cycle: filters dropped per layer (global ranking favours the 27-dim first conv), mean inter-filter orthogonality score per layer at drop time, and the ratio of the gradient norm of re-initialised filters to kept ones (the research note measured 1/5–1/3).',
     ],
-    tables: [{ caption: 'Drop events (accuracies in %)', columns: ['variant', 'cycle', 'dropped per layer', 're-dropped from last re-init', 'acc before drop', 'acc after drop', 'acc after re-init'], rows: table }],
+    tables: [
+      { caption: 'Drop events (accuracies in %)', columns: ['variant', 'cycle', 'dropped per layer', 're-dropped from last re-init', 'acc before drop', 'acc after drop', 'acc after re-init'], rows: table },
+      { caption: 'Gradient norm of re-initialised / kept filters, mean over the steps of each epoch (full-network epochs after a re-init)', columns: ['variant', 'layer', 'epoch', 'ratio'], rows: ratioTable },
+    ],
     charts: [
-      { name: 'repr-dropped', spec: barChart({ title: 'Filters dropped per layer', rows: dropRows, x: 'layer', y: 'dropped', group: 'series' }) },
-      { name: 'repr-orthogonality', spec: barChart({ title: 'Mean orthogonality score per layer', rows: orthoRows, x: 'layer', y: 'score', group: 'series' }) },
-      { name: 'repr-grad-ratio', spec: lineChart({ title: 'Gradient norm: re-initialised / kept', rows: ratioRows, x: 'epoch', y: 'ratio', series: 'series' }) },
+      { name: 'repr-dropped', spec: barChart({ title: 'Filters dropped per layer (per variant and cycle)', rows: dropRows, x: 'series', y: 'dropped', group: 'layer', xTitle: 'variant, cycle' }) },
+      { name: 'repr-orthogonality', spec: barChart({ title: 'Mean ranking score per layer at drop time (higher = more redundant)', rows: orthoRows, x: 'series', y: 'score', group: 'layer', xTitle: 'variant, cycle', yTitle: 'score (× fanIn^e for fan-in variants)' }), caption: 'The score the ranking used: orthogonality, multiplied by fanIn^e in the fan-in-corrected variants (so their bars are on a larger scale).' },
+      { name: 'repr-grad-ratio', spec: barChart({ title: 'Gradient norm: re-initialised / kept filters', rows: ratioRows, x: 'variant', y: 'ratio', group: 'layer', yTitle: 'ratio (mean over epochs after re-init)' }), caption: 'The research note measured 1/5–1/3 in every layer; 1 = equal gradients.' },
     ],
   };
 }
@@ -135,8 +146,8 @@ export function stochasticDepthSection(e: ExperimentRecord): SpecSection | undef
   for (const r of runs) {
     const last = r.trainLog.filter((l) => l.type === 'sd_epoch').at(-1)!;
     (last.blocks as Array<{ survival: number; observed: number | null }>).forEach((b, i) => {
-      prof.push({ block: i + 1, p: b.survival, series: `${r.variant} (rule)` });
-      if (b.observed !== null) prof.push({ block: i + 1, p: b.observed, series: `${r.variant} (observed)` });
+      prof.push({ block: i + 1, p: b.survival, variant: r.variant, kind: 'rule' });
+      if (b.observed !== null) prof.push({ block: i + 1, p: b.observed, variant: r.variant, kind: 'observed' });
     });
   }
   const time: Row[] = [...byVariant(e)].map(([variant, rs]) => {
@@ -146,8 +157,8 @@ export function stochasticDepthSection(e: ExperimentRecord): SpecSection | undef
   return {
     heading: 'Stochastic depth',
     charts: [
-      { name: 'sd-survival', spec: lineChart({ title: 'Survival probability per residual block', rows: prof, x: 'block', y: 'p', series: 'series' }) },
-      { name: 'sd-epoch-time', spec: barChart({ title: 'Seconds per training epoch', rows: time, x: 'variant', y: 'seconds' }) },
+      { name: 'sd-survival', spec: lineChart({ title: 'Survival probability per residual block', rows: prof, x: 'block', y: 'p', series: 'variant', dash: 'kind', integerX: true }), caption: 'Dashed: the rule p_l; solid: the observed keep rate over all gate draws of the run (as logged at the last epoch). Variants with the same rule draw on top of each other.' },
+      { name: 'sd-epoch-time', spec: barChart({ title: 'Seconds per epoch (wall clock, incl. validation)', rows: time, x: 'variant', y: 'seconds' }), caption: 'Wall clock on the machine that ran the experiment; on a shared machine this measures its load as much as the variant.' },
     ],
   };
 }
@@ -166,8 +177,13 @@ export function postStepSections(e: ExperimentRecord): SpecSection[] {
     const withPoints = items.filter((i) => i.result.points?.length && i.result.chart);
     if (withPoints.length) {
       const c = withPoints[0].result.chart!;
-      const pts = withPoints.flatMap((i) => i.result.points!.map((p) => ({ ...p, variant: i.run.variant })));
-      const spec = c.kind === 'bar' ? barChart({ title: c.title, rows: pts, x: c.x, y: c.y, group: c.series }) : scatterChart({ title: c.title, rows: pts, x: c.x, y: c.y, series: c.series ?? 'variant', label: c.label, logX: c.logX });
+      const pts: Row[] = withPoints.flatMap((i) => i.result.points!.map((p) => ({ ...p, variant: i.run.variant })));
+      // Labelled points that share an x value (e.g. every int8 cell has the same file size) overplot
+      // their labels; draw those as bars per label instead.
+      const sharedX = c.kind === 'scatter' && !!c.label && new Set(pts.map((p) => p[c.x])).size < pts.length;
+      const spec = c.kind === 'bar' || sharedX
+        ? barChart({ title: sharedX ? `${c.title} (one bar per cell; sizes in the table)` : c.title, rows: pts, x: sharedX ? c.label! : c.x, y: c.y, group: c.series, colorOnly: sharedX })
+        : scatterChart({ title: c.title, rows: pts, x: c.x, y: c.y, series: c.series ?? 'variant', label: c.label, logX: c.logX });
       sec.charts!.push({ name: `post-${step}`, spec });
     }
     out.push(sec);

@@ -64,7 +64,9 @@ export class ReprHook implements TrainHook {
     this.rebuildMasks(ctx);
     const last = this.events[this.events.length - 1];
     const total = this.config.unit === 'epoch' ? ctx.epochs : ctx.epochs * ctx.stepsPerEpoch;
-    if (last && last.at > total) ctx.log({ type: 'warning', message: `RePr schedule needs ${last.at} ${this.config.unit}s but training has ${total}; later events will not happen` });
+    // Events fire at the start of 0-based position `at`, so one at `total` never happens: the run would
+    // end as the pruned sub-network.
+    if (last && last.at >= total) ctx.log({ type: 'warning', message: `RePr schedule needs more than ${last.at} ${this.config.unit}s (its last event is at ${last.at}) but training has ${total}; events from ${last.at} on will not happen` });
   }
 
   private async accuracy(ctx: TrainContext): Promise<number | undefined> {
