@@ -139,3 +139,11 @@ export function flagLayers(opts: Record<string, unknown>, specs: readonly FlagSp
   }
   return layers;
 }
+
+/** Quant-Noise / QAT inside `whittle train` (any of them enables the `quant` section). */
+export const QUANT_TRAIN_FLAGS: FlagSpec[] = [
+  { flags: '--quant-bits <b>', field: 'quant.bits', kind: 'number', description: 'Quant-Noise: fake-quantise conv/dense weights to b bits (2..8) while training' },
+  { flags: '--quant-noise-rate <p>', field: 'quant.noiseRate', kind: 'number', description: 'Quant-Noise: fraction of weights quantised per step (1 = QAT)' },
+  { flags: '--quant-observer <kind>', field: 'quant.observer.kind', kind: 'string', description: 'Quant-Noise: minmax|ema|histogram' },
+  { flags: '--quant-per-channel', field: 'quant.perChannel', kind: 'bool', description: 'Quant-Noise: one scale per output channel' },
+];

@@ -3,13 +3,15 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { runConfigJsonSchema } from '../../config/json-schema.js';
 import { addTrainingOptions, runTrainingCommand, type CommonOptions } from '../run-command.js';
+import { QUANT_TRAIN_FLAGS } from '../flags.js';
 
 export function register(program: Command): void {
   addTrainingOptions(
     program
       .command('train')
       .description('train a model from the registry (checkpoints, log.jsonl and config.json in --out)'),
-  ).action((opts: CommonOptions) => runTrainingCommand('train', opts, []));
+    QUANT_TRAIN_FLAGS,
+  ).action((opts: CommonOptions) => runTrainingCommand('train', opts, QUANT_TRAIN_FLAGS));
 
   program
     .command('config-schema')
