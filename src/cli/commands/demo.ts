@@ -40,7 +40,8 @@ export function register(program: Command): void {
       const e = loadExperimentDir(o.out);
       for (const s of [resultsSection(e), ...postStepSections(e)]) {
         for (const t of s.tables ?? []) {
-          if (/per layer|Removed filters/i.test(t.caption ?? '')) continue;
+          // Wide per-layer tables (ENC ranks, removed filters) are in the HTML report only.
+          if (/per layer|Removed filters/i.test(t.caption ?? '') || t.columns.length > 12) continue;
           process.stdout.write(`\n${t.caption ?? s.heading}\n${renderTextTable(t.columns, t.rows)}\n`);
         }
       }
