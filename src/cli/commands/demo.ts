@@ -41,7 +41,7 @@ export function register(program: Command): void {
       for (const s of [resultsSection(e), ...postStepSections(e)]) {
         for (const t of s.tables ?? []) {
           // Wide per-layer tables (ENC ranks, removed filters) are in the HTML report only.
-          if (/per layer|Removed filters/i.test(t.caption ?? '') || t.columns.length > 12) continue;
+          if (/per layer|Removed filters/i.test(t.caption ?? '') || (t.columns.length > 12 && !/per run$/.test(t.caption ?? ''))) continue;
           process.stdout.write(`\n${t.caption ?? s.heading}\n${renderTextTable(t.columns, t.rows)}\n`);
         }
       }
