@@ -106,3 +106,18 @@ test('a bad config field exits non-zero naming the field', async () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /config field "train\.lr": Expected number, received string \(from .*bad\.yaml\)/);
 });
+
+test('whittle train --quant-bits 4 --quant-noise-rate 0.5 trains with Quant-Noise; eval loads the quantised model', async () => {
+  const out = join(TMP, 'quant');
+  const r = await whittle(['train', ...TINY, '--quant-bits', '4', '--quant-noise-rate', '0.5', '--quant-observer', 'ema', '--out', out, '--json', '--backend', 'wasm']);
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout) as { techniques: string[]; val: { top1: number } };
+  assert.deepEqual(s.techniques, ['quant']);
+  const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { quant: { bits: number; noiseRate: number; observer: { kind: string } } };
+  assert.equal(cfg.quant.bits, 4);
+  assert.equal(cfg.quant.noiseRate, 0.5);
+  assert.equal(cfg.quant.observer.kind, 'ema');
+  const e = await whittle(['eval', '--checkpoint', out, '--json', '--backend', 'wasm']);
+  assert.equal(e.code, 0, e.stderr);
+  assert.equal((JSON.parse(e.stdout) as { top1: number }).top1, s.val.top1, 'eval reproduces the run\'s final accuracy (fully quantised at evaluation)');
+});
