@@ -9,7 +9,7 @@ import { quantizeKernel, decodeKernel, relativeError } from '../../src/technique
 import { quantLayerSize } from '../../src/techniques/pq/size.js';
 import { Rng } from '../../src/core/rng.js';
 import { initBackend } from '../../src/engine/backend.js';
-import { modelFromCheckpoint } from '../../src/techniques/pq/pipeline.js';
+import { modelFromCheckpoint } from '../../src/train/model-io.js';
 
 const arg = (n: string) => { const i = process.argv.indexOf(`--${n}`); return i >= 0 ? process.argv[i + 1] : undefined; };
 

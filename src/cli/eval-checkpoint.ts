@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { tfl } from '../engine/tf.js';
 import { initBackend, type BackendName } from '../engine/backend.js';
-import { modelFromCheckpoint as loadCheckpointModel } from '../train/model-io.js';
+import { modelFromCheckpoint } from '../train/model-io.js';
 import { loadCheckpoint, evaluate, imageEvalBatches, type LoadedCheckpoint } from '../train/index.js';
 import type { Normalization } from '../data/types.js';
 import { mergeConfig, type ConfigTree } from '../config/load.js';
@@ -40,12 +40,6 @@ export interface EvalCheckpointResult {
   imagesPerSecond: number;
   /** How the model was rebuilt. */
   rebuiltFrom: 'topology' | 'registry';
-}
-
-/** The model of a checkpoint with its weights (src/train/model-io.ts; re-exported for the CLI). */
-export async function modelFromCheckpoint(ck: LoadedCheckpoint): Promise<{ model: tfl.LayersModel; rebuiltFrom: 'topology' | 'registry' }> {
-  const { model, rebuiltFrom } = await loadCheckpointModel(ck);
-  return { model, rebuiltFrom };
 }
 
 /** The run config stored in the checkpoint (defaults for anything missing), with data overrides applied. */

@@ -18,7 +18,7 @@ import {
   loadCheckpoint, evaluate, imageEvalBatches, imageBatchSource, train, createOptimizer, saveCheckpoint, captureWeights,
   cosine, type LoadedCheckpoint,
 } from '../../train/index.js';
-import { modelFromCheckpoint } from '../eval-checkpoint.js';
+import { modelFromCheckpoint } from '../../train/model-io.js';
 import { loadRunData } from '../run-data.js';
 import { describeBackend } from '../run-training.js';
 import { optimizerConfig } from '../run-parts.js';

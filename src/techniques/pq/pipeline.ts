@@ -5,9 +5,8 @@
 import { tfl } from '../../engine/tf.js';
 import { WhittleError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { createModel } from '../../models/registry.js';
 import { modelParams } from '../../models/params.js';
-import { loadCheckpoint, restoreWeights, evaluate, train, Sgd, type BatchSource } from '../../train/index.js';
+import { modelFromCheckpoint, evaluate, train, Sgd, type BatchSource } from '../../train/index.js';
 import { loadDataset, iterateBatches, epochRng, numBatches, type DatasetName, type LoadedDataset } from '../../data/index.js';
 import { parsePQConfig, type PQConfigInput } from './config.js';
 import { runIPQ, pqNoiseHook, type QuantizedLayerReport } from './ipq.js';
@@ -47,21 +46,6 @@ export interface PQRunReport {
   accuracyNote?: string;
 }
 
-/** Rebuilds the model of a checkpoint (its topology when stored, else through the registry). */
-export async function modelFromCheckpoint(path: string): Promise<{ model: tfl.LayersModel; meta: Record<string, unknown> }> {
-  const ck = loadCheckpoint(path);
-  let model: tfl.LayersModel;
-  if (ck.topology) {
-    model = await tfl.models.modelFromJSON({ modelTopology: ck.topology as never });
-  } else if (typeof ck.meta.modelName === 'string') {
-    model = createModel(ck.meta.modelName, (ck.meta.modelOptions ?? {}) as never);
-  } else {
-    throw new WhittleError(`${ck.dir}: checkpoint has neither a topology nor meta.modelName`);
-  }
-  restoreWeights(model, ck.weights, `${ck.dir}/weights.safetensors`);
-  return { model, meta: ck.meta };
-}
-
 function trainSource(ds: LoadedDataset, batchSize: number): BatchSource {
   return {
     stepsPerEpoch: numBatches(ds.train.n, batchSize),
@@ -72,7 +56,8 @@ function trainSource(ds: LoadedDataset, batchSize: number): BatchSource {
 
 export async function runPQ(o: PQRunOptions): Promise<PQRunReport> {
   const log = o.log ?? (() => undefined);
-  const { model, meta } = await modelFromCheckpoint(o.checkpoint);
+  const { model, checkpoint } = await modelFromCheckpoint(o.checkpoint);
+  const meta = checkpoint.meta;
   const cfg = parsePQConfig(o.config);
   const batchSize = o.batchSize ?? 128;
   let data: LoadedDataset | undefined;
