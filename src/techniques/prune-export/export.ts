@@ -38,21 +38,20 @@ export function applyChannelMask(model: tfl.LayersModel, plan: RemovalPlan): voi
   });
 }
 
-/** Builds the smaller model: edited topology, gathered weights. The input model is not modified. */
-export function exportPruned(model: tfl.LayersModel, plan: RemovalPlan): tfl.LayersModel {
+/** The smaller model's architecture (filters reduced, fresh weights). The input model is not modified. */
+export async function exportPruned(model: tfl.LayersModel, plan: RemovalPlan): Promise<tfl.LayersModel> {
   const topo = model.toJSON(null, false) as unknown as { config: { layers: LayerJson[] } };
   const json = JSON.parse(JSON.stringify(topo));
   for (const l of json.config.layers as LayerJson[]) {
     const idx = plan.remove.get(l.config.name as string);
     if (idx && l.class_name === 'Conv2D') l.config.filters = (l.config.filters as number) - idx.length;
   }
-  const small = tfl.models.modelFromJSON({ modelTopology: json }) as unknown as tfl.LayersModel;
-  return small;
+  return (await tfl.models.modelFromJSON({ modelTopology: json })) as tfl.LayersModel;
 }
 
 /** Copies weights from `model` into `small`, gathering kept channels along the axes a plan touches. */
 export async function exportPrunedWithWeights(model: tfl.LayersModel, plan: RemovalPlan): Promise<tfl.LayersModel> {
-  const small = await Promise.resolve(exportPruned(model, plan));
+  const small = await exportPruned(model, plan);
   // Per layer and weight index: axis → kept indices.
   const gathers = new Map<string, Array<Array<{ axis: number; idx: number[] }>>>();
   const add = (layer: string, w: number, axis: number, idx: number[]) => {
