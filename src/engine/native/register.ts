@@ -17,6 +17,7 @@ import type { NativeArgs, NativeKernel } from './kernels/types.js';
 import * as grads from './grads.js';
 import * as shape from './kernels/shape.js';
 import * as bn from './batchnorm.js';
+import * as gather from './kernels/gather.js';
 
 export const NATIVE_BACKEND = 'native';
 
@@ -65,6 +66,8 @@ export const NATIVE_KERNELS: Record<string, NativeKernel> = {
   Tile: shape.tile,
   AvgPool: shape.avgPool,
   AvgPoolGrad: shape.avgPoolGrad,
+  GatherV2: gather.gatherV2,
+  UnsortedSegmentSum: gather.unsortedSegmentSum,
 };
 
 /** Kernels that exist only on the native backend (fused gradients, see grads.ts). */

@@ -13,5 +13,5 @@ export { PQConv2D, PQDense, rebuildKernel, isPQLayer, type PQLayerArgs } from '.
 export { toPQModel, toFloatModel, setNoiseRate, quantizableLayers, pqWeights } from './convert.js';
 export { runIPQ, planModel, quantizeLayers, defaultStages, pqNoiseHook, type IPQOptions, type IPQResult, type StageInfo, type QuantizedLayerReport } from './ipq.js';
 export { encodePQModel, decodePQModel, decodeKernels, PQ_FORMAT, PQ_FORMAT_VERSION, type PQLayerMeta, type EncodeOptions, type DecodedPQFile } from './format.js';
-export { registerPQWasmKernels } from './wasm-kernels.js';
+export { registerSegmentSumKernels } from './segment-sum-kernels.js';
 export { BlockNoiseConv2D, BlockNoiseDense, blockNoiseMask, withBlockNoise, withoutBlockNoise, type BlockNoiseArgs } from './noise-layers.js';

@@ -15,9 +15,9 @@
  */
 import { tf, tfl } from '../../engine/tf.js';
 import { Rng, type RngState } from '../../core/rng.js';
-import { registerPQWasmKernels } from './wasm-kernels.js';
+import { registerSegmentSumKernels } from './segment-sum-kernels.js';
 
-registerPQWasmKernels(); // gather's gradient on wasm
+registerSegmentSumKernels(); // gather's gradient: missing on wasm, O(segments·size) on cpu
 
 export interface PQLayerArgs {
   name?: string;
