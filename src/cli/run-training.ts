@@ -131,22 +131,16 @@ export async function runTraining(config: RunConfig, opts: RunTrainingOptions = 
     logEvery: t.logEvery,
     forward,
     maxIterations: t.maxIterations,
+    signal: opts.signal, // Ctrl-C: stop at the next step with a checkpoint
     onProgress: (p) => {
       if (p.phase === 'train') images += p.step === p.stepsPerEpoch ? ds.n - (p.step - 1) * t.batchSize : t.batchSize;
       reporter.progress(p, { imagesPerSecond: imagesPerSecond(), evalSteps });
     },
   };
-  // The loop re-reads maxIterations after every step: lowering it stops the run with a checkpoint.
-  const onAbort = () => {
-    trainOpts.maxIterations = 0;
-  };
-  if (opts.signal?.aborted) onAbort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
   let result;
   try {
     result = await train(trainOpts);
   } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
     reporter.stop();
   }
   const last = result.history[result.history.length - 1];

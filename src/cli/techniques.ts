@@ -14,6 +14,7 @@ import { parseSurvivalRule, type SurvivalRule } from '../techniques/stochastic-d
 import { createStochasticDepthResNet, stochasticDepthForward, StochasticDepthHook } from '../techniques/stochastic-depth/model.js';
 import type { RunConfig, StochasticDepthConfig } from '../config/run-config.js';
 import { quantTechnique } from '../techniques/quant/technique.js';
+import { pqNoiseTechnique } from '../techniques/pq/noise-technique.js';
 
 export interface TechniqueSetup {
   model: tfl.LayersModel;
@@ -67,6 +68,14 @@ export function buildModelAndTechniques(config: RunConfig, modelOptions: ModelOp
     model = q.model;
     hooks.push(...q.hooks);
     enabled.push('quant');
+  }
+  if (config.pqNoise) {
+    if (forward) throw new ConfigError('pqNoise', 'cannot be combined with stochasticDepth in one run (the lazy forward needs the unwrapped gates)');
+    if (config.quant) throw new ConfigError('pqNoise', 'cannot be combined with quant (scalar) in one run: pick one quantisation to train for');
+    const q = pqNoiseTechnique(model, config.pqNoise, config.seed);
+    model = q.model;
+    hooks.push(...q.hooks);
+    enabled.push('pqNoise');
   }
   return { model, hooks, forward, enabled };
 }

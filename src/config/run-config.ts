@@ -13,6 +13,7 @@ import { reprConfigSchema } from '../techniques/repr/config.js';
 import { sfpConfigSchema } from '../techniques/sfp/config.js';
 import { survivalRuleSchema } from '../techniques/stochastic-depth/survival.js';
 import { QuantConfigSchema } from '../techniques/quant/config.js';
+import { PQNoiseConfigSchema } from '../techniques/pq/noise-technique.js';
 
 const posInt = z.number().int().positive();
 
@@ -111,6 +112,7 @@ export const TECHNIQUE_SECTIONS = {
   sfp: sfpConfigSchema.strict().optional().describe('Soft Filter Pruning (present = enabled; `whittle sfp` adds it)'),
   stochasticDepth: stochasticDepthConfigSchema.optional().describe('gates on residual branches (CIFAR ResNets only)'),
   quant: QuantConfigSchema.optional().describe('scalar fake quantisation with Quant-Noise (p = 1 is QAT) on the selected conv/dense layers'),
+  pqNoise: PQNoiseConfigSchema.optional().describe('Quant-Noise for iPQ: drop PQ blocks of the float weights during training (rate p, block sizes as `whittle pq`)'),
 };
 
 export const modelConfigSchema = z.strictObject({

@@ -99,22 +99,29 @@ registerPostStep('enc', async (step, ctx) => {
   };
 });
 
-/** `{ step: pq-sweep, ks: [16, 64, 256], blocks: [9, 18], noiseRates: [0, 0.1], finetuneEpochs }` (block = conv3x3 block size). */
+/**
+ * `{ step: pq-sweep, ks: [16, 64, 256], blocks: [9, 18], noiseRates: [0, 0.1], finetuneEpochs, stages }`
+ * (block = conv3x3 block size; noise = Quant-Noise on the centroids during fine-tuning). Every field may
+ * be per budget (`ks: { quick: [256], full: [16, 64, 256] }`); `stages` are iPQ's ordered layer regexes
+ * (`['.*']` = one stage, one fine-tuning; default bottom-up by name prefix).
+ */
 registerPostStep('pq-sweep', async (step, ctx) => {
-  const ks = (step.ks as number[] | undefined) ?? [256];
-  const blocks = (step.blocks as number[] | undefined) ?? [9];
-  const rates = (step.noiseRates as number[] | undefined) ?? [0];
+  const ks = budgetValue<number[]>(step.ks, ctx.budget, [256]);
+  const blocks = budgetValue<number[]>(step.blocks, ctx.budget, [9]);
+  const rates = budgetValue<number[]>(step.noiseRates, ctx.budget, [0]);
+  const stages = budgetValue<string[] | undefined>(step.stages, ctx.budget, undefined);
   const epochs = budgetValue(step.finetuneEpochs, ctx.budget, 1);
   const pct = (v: number | undefined) => (v === undefined ? null : +(100 * v).toFixed(2));
   const rows: Array<Array<string | number | null>> = [];
   const points: Array<Record<string, number | string | null>> = [];
   let floatTop1: number | undefined;
   for (const k of ks) for (const block of blocks) for (const p of rates) {
+    if (ctx.signal?.aborted) break; // the runner discards this result and reruns the step on resume
     const model = await ctx.loadModel();
     floatTop1 ??= (await ctx.evaluate(model)).top1;
     const totalParams = modelParams(model).reduce((s, q) => s + q.variable.size, 0);
     const res = await runIPQ(model, {
-      config: { k, blockSizes: { conv3x3: block }, seed: ctx.run.seed }, noiseRate: p,
+      config: { k, blockSizes: { conv3x3: block }, seed: ctx.run.seed }, noiseRate: p, stages,
       finetune: epochs > 0 ? async (m) => void (await ctx.finetune(m, { epochs, hooks: [pqNoiseHook(m)] })) : undefined,
     });
     setNoiseRate(res.model, 0);
@@ -131,7 +138,7 @@ registerPostStep('pq-sweep', async (step, ctx) => {
     points.push({ kb: size.compressedBytes / 1024, top1: pct(top1), cell, series: p > 0 ? `Quant-Noise p=${p}` : 'no noise' });
   }
   return {
-    summary: { cells: rows.length, floatTop1: pct(floatTop1), bestTop1: Math.max(...rows.map((r) => Number(r[3]))) },
+    summary: { cells: rows.length, floatTop1: pct(floatTop1), bestTop1: rows.length ? Math.max(...rows.map((r) => Number(r[3]))) : null },
     table: { title: 'PQ sweep (top-1 % of the decoded file; sizes in bytes: fp32, accounted, file)', columns: ['K', 'block', 'noise p', 'top-1', 'fp32 bytes', 'compressed bytes', 'file bytes', 'ratio'], rows },
     points,
     chart: { kind: 'scatter', title: 'Accuracy vs compressed size (PQ)', x: 'kb', y: 'top1', series: 'series', label: 'cell', logX: true },

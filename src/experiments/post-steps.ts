@@ -35,6 +35,11 @@ export interface PostStepContext {
   finetune(model: tfl.LayersModel, opts: FinetuneOptions): Promise<EvalMetrics | undefined>;
   log(e: LogEvent): void;
   info(line: string): void;
+  /**
+   * Aborted on Ctrl-C: `finetune` then stops at the next step, and a step with a loop (a sweep's cells)
+   * should return early. A step that returns after the abort is not recorded; it reruns on resume.
+   */
+  signal?: AbortSignal;
 }
 
 export interface PostStepResult {

@@ -99,7 +99,8 @@ export async function runExperiment(exp: Experiment, o: ExperimentRunOptions): P
       checkpoint = s.checkpoint;
     }
     if (!checkpoint) throw new WhittleError(`${tag}: training produced no checkpoint`);
-    const post = await runPostSteps(run, checkpoint, o.budget, dataCache, reporter);
+    const post = await runPostSteps(run, checkpoint, o.budget, dataCache, reporter, o.signal);
+    if (o.signal?.aborted) break; // an interrupted step left no result: it reruns on resume
     const summary: RunSummaryFile = {
       experiment: exp.name, variant: run.variant.name, seed: run.seed, budget: o.budget, complete: true,
       training, checkpoint, trainSeconds: epochSeconds(run.fromDir ?? run.dir), post,
@@ -110,7 +111,9 @@ export async function runExperiment(exp: Experiment, o: ExperimentRunOptions): P
   return results;
 }
 
-async function runPostSteps(run: PlannedRun, checkpoint: string, budget: Budget, cache: Map<string, LoadedDataset>, reporter: Reporter): Promise<RunSummaryFile['post']> {
+async function runPostSteps(
+  run: PlannedRun, checkpoint: string, budget: Budget, cache: Map<string, LoadedDataset>, reporter: Reporter, signal?: AbortSignal,
+): Promise<RunSummaryFile['post']> {
   const results: RunSummaryFile['post'] = [];
   if (run.variant.post.length === 0) return results;
   const key = JSON.stringify([run.config.data, run.config.seed]);
@@ -123,6 +126,7 @@ async function runPostSteps(run: PlannedRun, checkpoint: string, budget: Budget,
   const t = run.config.train;
   const log = jsonLinesLogger(join(run.dir, 'post.jsonl'));
   for (const [i, step] of run.variant.post.entries()) {
+    if (signal?.aborted) break;
     const file = join(run.dir, 'post', `${i}-${step.step}.json`);
     const prev = readJson<PostStepResult>(file);
     if (prev) {
@@ -143,7 +147,7 @@ async function runPostSteps(run: PlannedRun, checkpoint: string, budget: Budget,
           const r = await train({
             model: m, data: trainSource, evalData: valBatches,
             epochs: f.epochs, optimizer, lr: f.lr ?? t.lr * 0.1, seed: run.seed + 1000 + i, hooks: f.hooks, forward: f.forward,
-            log: (e) => log({ step: step.step, ...e }),
+            log: (e) => log({ step: step.step, ...e }), signal,
           });
           return r.final;
         } finally {
@@ -152,9 +156,14 @@ async function runPostSteps(run: PlannedRun, checkpoint: string, budget: Budget,
       },
       log: (e) => log({ step: step.step, ...e }),
       info: (line) => reporter.info(`  ${line}`),
+      signal,
     };
     const before = tf.memory().numTensors;
     const result = await postStep(step.step)(step, ctx);
+    if (signal?.aborted) {
+      reporter.info(`  ${step.step} interrupted: it reruns when the experiment resumes`);
+      break;
+    }
     if (tf.memory().numTensors > before + 2000) reporter.info(`  note: ${step.step} left ${tf.memory().numTensors - before} tensors allocated`);
     writeJsonAtomic(file, result);
     results.push({ step: step.step, result });

@@ -6,3 +6,4 @@ import './layers.js';
 import '../techniques/stochastic-depth/gate.js';
 import '../techniques/quant/layers.js';
 import '../techniques/pq/layers.js';
+import '../techniques/pq/noise-layers.js';

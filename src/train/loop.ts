@@ -74,6 +74,8 @@ export interface TrainOptions {
   forward?: (model: tfl.LayersModel, x: Tensor) => Tensor;
   /** Stop (after checkpointing) once this many global steps are done: time-boxed runs and tests. */
   maxIterations?: number;
+  /** Stop (after checkpointing) at the next step boundary once aborted (Ctrl-C); `stopped` is then true. */
+  signal?: AbortSignal;
 }
 
 export interface TrainResult {
@@ -83,7 +85,7 @@ export interface TrainResult {
   /** The last evaluation, if any. */
   final?: EvalMetrics;
   resumedFrom?: string;
-  /** True when maxIterations stopped the run before its last epoch ended. */
+  /** True when maxIterations or the signal stopped the run before its last epoch ended. */
   stopped: boolean;
 }
 
@@ -148,8 +150,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   log({ type: 'train_start', epochs: o.epochs, stepsPerEpoch, seed: o.seed, resumed: ctx.resumed, optimizer: o.optimizer.kind, ...o.optimizer.config });
   await runHooks(hooks, 'onTrainStart', ctx);
   let stopped = false;
+  const halt = (): boolean => o.signal?.aborted === true || (o.maxIterations !== undefined && ctx.iteration >= o.maxIterations);
   for (let epoch = pos.epoch; epoch < o.epochs && !stopped; epoch++) {
-    if (o.maxIterations !== undefined && ctx.iteration >= o.maxIterations) {
+    if (halt()) {
       stopped = true; // at an epoch boundary: usually saved already (dedup by iteration)
       save({ epoch, stepInEpoch: 0, iteration: ctx.iteration, accum: { lossSum: 0, correct: 0, n: 0 }, history: pos.history });
       break;
@@ -188,7 +191,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         save({ epoch, stepInEpoch: step, iteration: ctx.iteration, accum, history: pos.history });
       }
       await tick();
-      if (o.maxIterations !== undefined && ctx.iteration >= o.maxIterations && step < stepsPerEpoch) {
+      if (halt() && step < stepsPerEpoch) {
         stopped = true;
         break;
       }

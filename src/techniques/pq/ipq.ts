@@ -16,6 +16,7 @@ import { geomOf } from './blocks.js';
 import { parsePQConfig, planLayer, type LayerPlan, type PQConfig, type PQConfigInput } from './config.js';
 import { quantizableLayers, toPQModel } from './convert.js';
 import { isPQLayer } from './layers.js';
+import { stripBlockNoise } from './noise-layers.js';
 import { quantizeKernel, type QuantizedKernel } from './quantize.js';
 import { quantLayerSize, type QuantLayerSize } from './size.js';
 
@@ -100,7 +101,8 @@ export function quantizeLayers(model: tfl.LayersModel, plans: LayerPlan[], cfg: 
 }
 
 /** Runs iPQ; returns the final model (all selected layers PQ) and per-layer reports. */
-export async function runIPQ(model: tfl.LayersModel, opts: IPQOptions = {}): Promise<IPQResult> {
+export async function runIPQ(trained: tfl.LayersModel, opts: IPQOptions = {}): Promise<IPQResult> {
+  const model = stripBlockNoise(trained); // a model trained with Quant-Noise (pqNoise) → plain Conv2D/Dense
   const cfg = parsePQConfig(opts.config as PQConfigInput);
   const plans = planModel(model, cfg);
   const patterns = opts.stages ?? defaultStages(model);
@@ -120,7 +122,7 @@ export async function runIPQ(model: tfl.LayersModel, opts: IPQOptions = {}): Pro
     const { quantized, reports: r } = quantizeLayers(current, todo, cfg);
     reports.push(...r);
     const next = await toPQModel(current, quantized, { noiseRate: opts.noiseRate ?? 0, noiseSeed: cfg.seed });
-    if (current !== model) current.dispose();
+    if (current !== trained) current.dispose(); // never the caller's model
     current = next;
     todo.forEach((p) => done.add(p.layer));
     const info: StageInfo = { index: stages.length, pattern: patterns[i], layers: todo.map((p) => p.layer), stages: patterns.length };

@@ -8,9 +8,10 @@
  * Weights are named `kernel`/`bias` like Conv2D/Dense, so parameter keys and checkpoints are shared.
  */
 import { tf, tfl } from '../../engine/tf.js';
-import { Rng } from '../../core/rng.js';
+import { Rng, type RngState } from '../../core/rng.js';
 import { blocksToKernel } from './blocks.js';
 import { topologyOf } from './convert.js';
+import { rebuildModel } from '../quant/clone.js';
 
 export interface BlockNoiseArgs {
   name?: string;
@@ -58,6 +59,14 @@ export class BlockNoiseConv2D extends tfl.layers.Layer {
 
   protected isDense(): boolean {
     return false;
+  }
+
+  /** Noise RNG state, for checkpoints (noise-technique.ts blockNoiseHook). */
+  noiseState(): RngState {
+    return this.rng.getState();
+  }
+  setNoiseState(s: RngState): void {
+    this.rng.setState(s);
   }
 
   override build(): void {
@@ -160,4 +169,20 @@ async function swap(model: tfl.LayersModel, f: (l: LayerJson) => LayerJson): Pro
   if (meta) out.setUserDefinedMetadata(meta);
   for (const l of out.layers) if (l.weights.length) l.setWeights(model.getLayer(l.name).getWeights());
   return out;
+}
+
+export const isBlockNoiseLayer = (l: tfl.layers.Layer): l is BlockNoiseConv2D => l instanceof BlockNoiseConv2D;
+
+/** A plain Conv2D/Dense copy of a model trained with `pqNoise` (weights kept). Synchronous. */
+export function stripBlockNoise(model: tfl.LayersModel): tfl.LayersModel {
+  if (!model.layers.some(isBlockNoiseLayer)) return model;
+  return rebuildModel(model, (l) => {
+    if (!isBlockNoiseLayer(l)) return null;
+    const a = l.args;
+    const [kh, kw, , cout] = a.kernelShape;
+    const base = { name: l.name, trainable: l.trainable, useBias: a.useBias, activation: a.activation };
+    return l instanceof BlockNoiseDense
+      ? { className: 'Dense', config: { ...base, units: cout } }
+      : { className: 'Conv2D', config: { ...base, filters: cout, kernelSize: [kh, kw], strides: a.strides, padding: a.padding, dilationRate: a.dilationRate, dataFormat: 'channelsLast' } };
+  });
 }
