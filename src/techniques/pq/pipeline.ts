@@ -7,7 +7,7 @@ import { WhittleError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { modelParams } from '../../models/params.js';
 import { modelFromCheckpoint, evaluate, train, Sgd, type BatchSource } from '../../train/index.js';
-import { loadDataset, iterateBatches, epochRng, numBatches, type DatasetName, type LoadedDataset } from '../../data/index.js';
+import { loadDataset, iterateBatches, epochRng, numBatches, type DatasetName, type LoadedDataset, type Normalization } from '../../data/index.js';
 import { parsePQConfig, type PQConfigInput } from './config.js';
 import { runIPQ, pqNoiseHook, type QuantizedLayerReport } from './ipq.js';
 import { setNoiseRate } from './convert.js';
@@ -46,10 +46,10 @@ export interface PQRunReport {
   accuracyNote?: string;
 }
 
-function trainSource(ds: LoadedDataset, batchSize: number): BatchSource {
+function trainSource(ds: LoadedDataset, batchSize: number, normalize: Normalization): BatchSource {
   return {
     stepsPerEpoch: numBatches(ds.train.n, batchSize),
-    epoch: (e, _rng, start) => iterateBatches(ds.train, { batchSize, shuffle: true, augment: true, rng: epochRng(0, e), normalize: ds.normalization, startBatch: start }),
+    epoch: (e, _rng, start) => iterateBatches(ds.train, { batchSize, shuffle: true, augment: true, rng: epochRng(0, e), normalize, startBatch: start }),
     canSkip: true,
   };
 }
@@ -62,14 +62,20 @@ export async function runPQ(o: PQRunOptions): Promise<PQRunReport> {
   const batchSize = o.batchSize ?? 128;
   let data: LoadedDataset | undefined;
   let accuracyNote: string | undefined;
-  const dsName = o.dataset ?? ((meta.dataset as DatasetName | undefined) ?? 'cifar10');
+  // The run's dataset: its stored run config names it (meta.dataset is the split's name, e.g. cifar10-train).
+  const runData = (checkpoint.state.config as { data?: { name?: string } } | undefined)?.data;
+  const storedName = runData?.name ?? (typeof meta.dataset === 'string' ? meta.dataset.replace(/-(train|val|test)$/, '') : undefined);
+  const dsName = o.dataset ?? ((storedName as DatasetName | undefined) ?? 'cifar10');
   try {
     data = loadDataset(dsName, { dataDir: o.dataDir, limitTrain: o.limitTrain, limitVal: o.limitVal });
   } catch (e) {
     accuracyNote = `no ${dsName} data (${(e as Error).message.split('\n')[0]}): accuracy not measured`;
     if ((o.finetuneEpochs ?? 0) > 0) throw new WhittleError(`--finetune-epochs needs training data: ${accuracyNote}`);
   }
-  const val = data ? () => iterateBatches(data!.val, { batchSize, normalize: data!.normalization }) : undefined;
+  // Evaluate and fine-tune with the normalisation the model was trained with, when it is the run's dataset.
+  const stored = meta.normalization as Normalization | undefined;
+  const normalize = data && (stored && dsName === storedName ? stored : data.normalization);
+  const val = data ? () => iterateBatches(data!.val, { batchSize, normalize: normalize! }) : undefined;
   const accuracyBefore = val ? (await evaluate(model, val())).top1 : undefined;
   const totalParams = modelParams(model).reduce((s, p) => s + p.variable.size, 0);
 
@@ -78,7 +84,7 @@ export async function runPQ(o: PQRunOptions): Promise<PQRunReport> {
     finetune: (o.finetuneEpochs ?? 0) > 0 && data
       ? async (m, info) => {
           const r = await train({
-            model: m, data: trainSource(data!, batchSize), evalData: val, epochs: o.finetuneEpochs!,
+            model: m, data: trainSource(data!, batchSize, normalize!), evalData: val, epochs: o.finetuneEpochs!,
             optimizer: new Sgd({ momentum: 0.9 }), lr: o.lr ?? 0.01, seed: (o.seed ?? 0) + info.index, hooks: [pqNoiseHook(m)],
           });
           log(`  fine-tuned ${o.finetuneEpochs} epoch(s): val top-1 ${r.final ? (100 * r.final.top1).toFixed(2) + ' %' : 'n/a'}`);

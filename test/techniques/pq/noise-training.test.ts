@@ -19,6 +19,7 @@ import { ConfigError } from '../../../src/core/errors.js';
 import { BlockNoiseConv2D, isBlockNoiseLayer, stripBlockNoise } from '../../../src/techniques/pq/noise-layers.js';
 import { runIPQ } from '../../../src/techniques/pq/ipq.js';
 import { isPQLayer } from '../../../src/techniques/pq/layers.js';
+import { runPQ } from '../../../src/techniques/pq/pipeline.js';
 
 await initBackend('cpu');
 const TMP = mkdtempSync(join(tmpdir(), 'whittle-pqnoise-'));
@@ -61,6 +62,12 @@ test('training with pqNoise: stored kernels are never masked, the checkpoint goe
   assert.equal(model.layers.filter(isBlockNoiseLayer).length, 4, 'the checkpoint keeps the noise layers');
   const res = await runIPQ(model, { config: { k: 4, iterations: 2 } });
   assert.equal(res.model.layers.filter(isPQLayer).length, 4, 'iPQ quantised all four layers of the noise-trained model');
+
+  // `whittle pq` on the run directory finds the run's dataset by itself (meta.dataset is "shapes-train").
+  const rep = await runPQ({ checkpoint: out, out: join(TMP, 'model.pq'), config: { k: 4, iterations: 2 }, finetuneEpochs: 1, limitTrain: 32, limitVal: 32, batchSize: 32 });
+  assert.equal(rep.accuracyNote, undefined);
+  assert.ok(rep.accuracyBefore !== undefined && rep.accuracyAfter !== undefined, 'accuracy measured before and after');
+  assert.equal(rep.layers.length, 4);
 });
 
 test('pqNoise resume is exact: 2 epochs straight = 1 epoch, stop, resume', async () => {
