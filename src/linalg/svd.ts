@@ -1,7 +1,8 @@
 /**
  * Thin / truncated SVD of a dense row-major matrix through the Gram matrix of its smaller side and
- * a symmetric eigendecomposition (tred2 + tql2, eigen.ts: ml-matrix's algorithm on flat arrays), because tfjs has no SVD and a general SVD of
- * 512×4608 takes ~19 s in ml-matrix (../shared/docs/ecosystem.md §2.3).
+ * a symmetric eigendecomposition (tred2 + tql2, eigen.ts), because tfjs has no SVD and a general SVD of
+ * 512×4608 takes ~19 s in ml-matrix (../shared/docs/ecosystem.md §2.3). Everything is float64: the
+ * two products (G = B·Bᵀ, Qᵀ = Pᵀ·B) run on gemm.ts's WebAssembly SIMD kernel.
  *
  * Accuracy (test/linalg/svd.test.ts, against ml-matrix's full SVD on a 40×90 matrix with σ graded from 1
  * to 1e-10): the eigenvalues of G = A·Aᵀ carry absolute error ≈ ε·σ₁², so σᵢ has relative error
@@ -11,10 +12,12 @@
  * ENC's ranks (R_max and below on trained conv kernels) are far above the limit. The other side's
  * vectors are recovered as Aᵀ·U·Σ⁻¹; those with σ < 1e-4·σ₁ are re-orthogonalised, and those with
  * σ < 1e-7·σ₁ replaced by an orthonormal completion.
- * Speed: 512×4608 (VGG-16 512→512 channel matrix) is dominated by the 512×512 symmetric EVD; see
- * src/techniques/enc/README.md for timings.
+ * Speed (`npm run bench:svd`): 512×4608 (a 512→512 3×3 conv as a channel matrix), all 512 triplets,
+ * ~1.3–1.8 s CPU on one thread: Gram ~0.25 s, the 512×512 EVD ~0.6–0.8 s, V recovery ~0.5 s.
+ * LAPACK's gesdd takes ~1.3–1.5 s there (one thread).
  */
 import { symmetricEigenRows } from './eigen.js';
+import { gemmNT, gramNT } from './gemm.js';
 import { ShapeError } from '../core/errors.js';
 
 /** A ≈ U·diag(S)·Vᵀ. `U` is rows×k, `V` is cols×k, both row-major Float64Array; S descending. */
@@ -27,125 +30,28 @@ export interface SvdResult {
   k: number;
 }
 
-/** Row-major transpose into Float64Array. */
+/** Row-major transpose into Float64Array, in 32×32 tiles (the strided writes stay in cache). */
 export function transpose(a: ArrayLike<number>, rows: number, cols: number): Float64Array {
   const t = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++) {
-    const o = i * cols;
-    for (let j = 0; j < cols; j++) t[j * rows + i] = a[o + j];
+  const T = 32;
+  for (let i0 = 0; i0 < rows; i0 += T) {
+    const i1 = Math.min(rows, i0 + T);
+    for (let j0 = 0; j0 < cols; j0 += T) {
+      const j1 = Math.min(cols, j0 + T);
+      for (let i = i0; i < i1; i++) {
+        const o = i * cols;
+        for (let j = j0; j < j1; j++) t[j * rows + i] = a[o + j];
+      }
+    }
   }
   return t;
 }
 
 /**
- * G = A·Aᵀ for row-major A (rows×cols). Blocked over columns (chunks of all rows stay in cache) with
- * 4 rows at a time in registers.
+ * G = A·Aᵀ for row-major A (rows×cols), in float64 (gemm.ts: WebAssembly SIMD kernel, or JavaScript).
  */
 export function gramRows(a: Float64Array, rows: number, cols: number): Float64Array {
-  const g = new Float64Array(rows * rows);
-  const PB = Math.max(64, Math.min(cols, Math.floor(262144 / Math.max(rows, 1))));
-  for (let p0 = 0; p0 < cols; p0 += PB) {
-    const p1 = Math.min(cols, p0 + PB);
-    for (let j = 0; j < rows; j++) {
-      const oj = j * cols;
-      let i = 0;
-      for (; i + 3 <= j; i += 4) {
-        const o0 = i * cols;
-        const o1 = o0 + cols;
-        const o2 = o1 + cols;
-        const o3 = o2 + cols;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        for (let p = p0; p < p1; p++) {
-          const x = a[oj + p];
-          s0 += a[o0 + p] * x;
-          s1 += a[o1 + p] * x;
-          s2 += a[o2 + p] * x;
-          s3 += a[o3 + p] * x;
-        }
-        const og = j * rows + i;
-        g[og] += s0;
-        g[og + 1] += s1;
-        g[og + 2] += s2;
-        g[og + 3] += s3;
-      }
-      for (; i <= j; i++) {
-        const oi = i * cols;
-        let s = 0;
-        for (let p = p0; p < p1; p++) s += a[oi + p] * a[oj + p];
-        g[j * rows + i] += s;
-      }
-    }
-  }
-  for (let j = 0; j < rows; j++) for (let i = 0; i < j; i++) g[i * rows + j] = g[j * rows + i];
-  return g;
-}
-
-/**
- * Qᵀ (k×m) = Pᵀ·B for P (n×k) and B (n×m), row-major: blocked over B's columns so a chunk of all n
- * rows stays in cache while every output row is accumulated, 4 output rows per pass.
- */
-function projectRows(P: Float64Array, b: Float64Array, n: number, k: number, m: number): Float64Array {
-  const qt = new Float64Array(k * m);
-  const JB = Math.max(64, Math.min(m, Math.floor(131072 / Math.max(n, 1))));
-  for (let j0 = 0; j0 < m; j0 += JB) {
-    const j1 = Math.min(m, j0 + JB);
-    let c = 0;
-    for (; c + 4 <= k; c += 4) {
-      const o0 = c * m;
-      const o1 = o0 + m;
-      const o2 = o1 + m;
-      const o3 = o2 + m;
-      let r = 0;
-      for (; r + 2 <= n; r += 2) {
-        const op = r * k + c;
-        const q0 = P[op];
-        const q1 = P[op + 1];
-        const q2 = P[op + 2];
-        const q3 = P[op + 3];
-        const p0 = P[op + k];
-        const p1 = P[op + k + 1];
-        const p2 = P[op + k + 2];
-        const p3 = P[op + k + 3];
-        const ob = r * m;
-        const ob2 = ob + m;
-        for (let j = j0; j < j1; j++) {
-          const x = b[ob + j];
-          const y = b[ob2 + j];
-          qt[o0 + j] += q0 * x + p0 * y;
-          qt[o1 + j] += q1 * x + p1 * y;
-          qt[o2 + j] += q2 * x + p2 * y;
-          qt[o3 + j] += q3 * x + p3 * y;
-        }
-      }
-      for (; r < n; r++) {
-        const op = r * k + c;
-        const q0 = P[op];
-        const q1 = P[op + 1];
-        const q2 = P[op + 2];
-        const q3 = P[op + 3];
-        const ob = r * m;
-        for (let j = j0; j < j1; j++) {
-          const x = b[ob + j];
-          qt[o0 + j] += q0 * x;
-          qt[o1 + j] += q1 * x;
-          qt[o2 + j] += q2 * x;
-          qt[o3 + j] += q3 * x;
-        }
-      }
-    }
-    for (; c < k; c++) {
-      const o = c * m;
-      for (let r = 0; r < n; r++) {
-        const q = P[r * k + c];
-        const ob = r * m;
-        for (let j = j0; j < j1; j++) qt[o + j] += q * b[ob + j];
-      }
-    }
-  }
-  return qt;
+  return gramNT(a, rows, cols);
 }
 
 /**
@@ -225,19 +131,25 @@ export function svdTopK(matrix: Float32Array | Float64Array | ArrayLike<number>,
   }
   const n = Math.min(rows, cols);
   const kk = k === undefined ? n : Math.max(0, Math.min(n, Math.floor(k)));
-  // Work on B = A (rows ≤ cols) or B = Aᵀ, so B is n×m with n ≤ m; then B = P·Σ·Qᵀ.
+  // Work on B = A (rows ≤ cols) or B = Aᵀ, so B is n×m with n ≤ m; then B = P·Σ·Qᵀ. Both B and Bᵀ
+  // are needed row-major (G = B·Bᵀ, Qᵀ = Pᵀ·B = Pᵀ·(Bᵀ)ᵀ), so both products are the row-dot kernel.
   const wide = rows <= cols;
   const m = wide ? cols : rows;
-  const b = wide ? Float64Array.from(matrix) : transpose(matrix, rows, cols);
-  const { values, vectors } = symmetricEigen(gramRows(b, n, m), n);
+  const a64 = Float64Array.from(matrix);
+  const at = transpose(a64, rows, cols);
+  const b = wide ? a64 : at;
+  const bt = wide ? at : a64;
+  // Eigenvectors come back as rows, ascending: row n−1−c of `vectors` is column c of P.
+  const { values, rows: vectors } = symmetricEigenRows(gramRows(b, n, m), n);
   const S = new Float64Array(kk);
-  const P = new Float64Array(n * kk);
+  const pt = new Float64Array(kk * n);
   for (let c = 0; c < kk; c++) {
-    S[c] = Math.sqrt(Math.max(values[c], 0));
-    for (let r = 0; r < n; r++) P[r * kk + c] = vectors[r * n + c];
+    S[c] = Math.sqrt(Math.max(values[n - 1 - c], 0));
+    pt.set(vectors.subarray((n - 1 - c) * n, (n - c) * n), c * n);
   }
+  const P = transpose(pt, kk, n);
   // Q = Bᵀ·P·Σ⁻¹, built transposed (kk×m) so each column is contiguous.
-  const qt = projectRows(P, b, n, kk, m);
+  const qt = gemmNT(pt, bt, kk, m, n);
   const s1 = S[0] ?? 0;
   const flag: Array<'keep' | 'fix' | 'complete'> = [];
   for (let c = 0; c < kk; c++) {

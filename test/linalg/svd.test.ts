@@ -100,3 +100,34 @@ test('svdTopK vs ml-matrix full SVD on a graded spectrum (σ from 1 to 1e-10): a
   const full = reconstruct(ours);
   assert.ok(relFro(full, a) < 1e-7, `full reconstruction rel err ${relFro(full, a)}`);
 });
+
+/** Orthonormal DST-I matrix: S[j][k] = √(2/(N+1))·sin((j+1)(k+1)π/(N+1)) (symmetric, S·S = I). */
+function dst(N: number, j: number, k: number): number {
+  return Math.sqrt(2 / (N + 1)) * Math.sin(((j + 1) * (k + 1) * Math.PI) / (N + 1));
+}
+
+for (const [r, c] of [[70, 130], [130, 70]] as const) {
+  test(`svdTopK ${r}×${c} = Q₁·diag(σ)·Q₂ᵀ with closed-form sine bases: σ and both sides' vectors`, () => {
+    // σ_i = 10·0.9^i (condition 1.4e3), Q₁ = DST-I of size r, Q₂ = first min(r, c) columns of DST-I of size c.
+    const n = Math.min(r, c);
+    const sigma = Array.from({ length: n }, (_, i) => 10 * 0.9 ** i);
+    const a = new Float64Array(r * c);
+    for (let i = 0; i < r; i++)
+      for (let j = 0; j < c; j++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += dst(r, i, k) * sigma[k] * dst(c, j, k);
+        a[i * c + j] = s;
+      }
+    const out = svdTopK(a, r, c);
+    for (let k = 0; k < n; k++) {
+      // Gram route: relative error ≈ ε·(σ₁/σ_k)² ≤ 1e-10 here.
+      assert.ok(Math.abs(out.S[k] - sigma[k]) / sigma[k] < 1e-9, `σ_${k} = ${out.S[k]} vs ${sigma[k]}`);
+      let du = 0;
+      let dv = 0;
+      for (let i = 0; i < r; i++) du += out.U[i * n + k] * dst(r, i, k);
+      for (let j = 0; j < c; j++) dv += out.V[j * n + k] * dst(c, j, k);
+      assert.ok(Math.abs(Math.abs(du) - 1) < 1e-9, `u_${k}: |cos| = ${Math.abs(du)}`);
+      assert.ok(Math.abs(du * dv - 1) < 1e-9, `v_${k} has u_${k}'s sign: ${du * dv}`);
+    }
+  });
+}
