@@ -35,6 +35,7 @@ interface EncOptions {
   metric: string;
   conv1: string;
   strideMode: string;
+  includeDense?: boolean;
   samples: string;
   topN: string;
   finetuneEpochs: string;
@@ -70,11 +71,12 @@ export function register(program: Command): void {
     .command('enc')
     .description('compress a checkpoint by per-layer truncated SVD (ENC: uniform, ENC-Map, ENC-Model, ENC-Inf)')
     .requiredOption('--checkpoint <dir>', 'run directory, its checkpoints/ folder, or a ckpt-* directory')
-    .option('--target <fraction>', 'remaining conv FLOPs (MACs) fraction, e.g. 0.5', '0.5')
+    .option('--target <fraction>', 'remaining conv FLOPs (MACs) fraction, e.g. 0.5 (conv + dense with --include-dense)', '0.5')
     .option('--method <name>', `${ENC_METHODS.join('|')}|all`, 'map')
     .option('--metric <name>', 'layer/network accuracy metric: pca (E_l, A_p) | val (A_l, A_m) | combined (A_l, A_c)', 'pca')
     .option('--conv1 <mode>', 'first conv: fixed (kept, as res56) | half (rank R_max/2, as vgg16) | search', 'fixed')
     .option('--stride-mode <mode>', 'strided spatial factorisations: exact | reference (stride on both axes of the Dx1 conv)', 'exact')
+    .option('--include-dense', 'also factorise Dense layers into two Dense layers (methods.md §3.1); FLOPs then count conv + dense MACs')
     .option('--samples <rule>', 'validation-metric sample ranks: vbmf (reference) | fixed (R_max/10, /6, /4, /2)', 'vbmf')
     .option('--top-n <n>', 'ENC-Inf: candidates evaluated on validation', '20')
     .option('--finetune-epochs <n>', 'fine-tune each factorised model this many epochs', '0')
@@ -125,7 +127,8 @@ export function register(program: Command): void {
       } : undefined;
 
       const samples = pick<'vbmf' | 'fixed'>('samples', opts.samples, ['vbmf', 'fixed']);
-      const session = createSession(model, { conv1, strideMode, samples, log: say });
+      const session = createSession(model, { conv1, strideMode, samples, includeDense: opts.includeDense === true, log: say });
+      if (opts.includeDense) say(`dense layers searched too: FLOPs = conv + dense MACs (${session.analysis.denseMacs} of ${session.problem.cost.origMacs} are dense)`);
       const rows = await compareMethods(session, {
         target, methods, metric, topN: num('top-n', opts.topN, true), evaluate: evalFn, finetune,
         onModel: opts.out && epochs === 0 ? async (fm, rep) => saveUntrained(resolve(opts.out as string, rep.method), fm, ck, config, rep) : undefined,

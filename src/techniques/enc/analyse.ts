@@ -12,7 +12,11 @@ import { evbmfRank } from './vbmf.js';
 export interface SelectOptions {
   /** Layers never factorised (kept as they are). Default matches the reference's `'proj' in name` skip. */
   exclude?: RegExp;
-  /** Also factorise Dense layers (the reference's `Sel_comp = 0` runs are conv-only). Default false. */
+  /**
+   * Also factorise Dense layers into two Dense layers (methods.md §3.1 "FC (only if included)"); the
+   * complexity budget then counts conv + dense MACs. Default false: the reference's runs (`Sel_comp = 0`)
+   * count and compress conv layers only.
+   */
   includeDense?: boolean;
   /** Rank the stored factors keep: 'rmax' (default, as the reference) or 'full' (min(rows, cols); tests). */
   factorRank?: 'rmax' | 'full';
@@ -38,6 +42,12 @@ export interface Analysis {
   convMacs: number;
   /** MACs of convs that are not factorised (excluded). */
   untouchedConvMacs: number;
+  /** Dense MACs of the original network (every 2-D Dense layer). */
+  denseMacs: number;
+  /** MACs of Dense layers that are not factorised (excluded by name, or all when !includeDense). */
+  untouchedDenseMacs: number;
+  /** Whether Dense layers were candidates (SelectOptions.includeDense). */
+  includeDense: boolean;
   seconds: number;
 }
 
@@ -96,6 +106,8 @@ export function analyseModel(model: tfl.LayersModel, opts: SelectOptions = {}): 
   const layers: AnalysedLayer[] = [];
   let convMacs = 0;
   let untouched = 0;
+  let denseMacs = 0;
+  let untouchedDense = 0;
   let seenConv = false;
   for (const layer of model.layers) {
     const isConv = layer.getClassName() === 'Conv2D';
@@ -103,8 +115,10 @@ export function analyseModel(model: tfl.LayersModel, opts: SelectOptions = {}): 
     if (isConv) seenConv = true;
     if (!spec) continue;
     if (spec.scheme !== 'dense') convMacs += originalMacs(spec);
+    else denseMacs += originalMacs(spec);
     if (exclude.test(spec.name) || (spec.scheme === 'dense' && !opts.includeDense)) {
       if (spec.scheme !== 'dense') untouched += originalMacs(spec);
+      else untouchedDense += originalMacs(spec);
       continue;
     }
     const w = layer.getWeights();
@@ -120,5 +134,8 @@ export function analyseModel(model: tfl.LayersModel, opts: SelectOptions = {}): 
     });
   }
   if (layers.length === 0) throw new WhittleError('ENC: the model has no Conv2D/Dense layer to factorise');
-  return { layers, convMacs, untouchedConvMacs: untouched, seconds: (performance.now() - t0) / 1000 };
+  return {
+    layers, convMacs, untouchedConvMacs: untouched, denseMacs, untouchedDenseMacs: untouchedDense,
+    includeDense: opts.includeDense === true, seconds: (performance.now() - t0) / 1000,
+  };
 }

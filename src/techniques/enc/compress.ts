@@ -9,10 +9,16 @@ import { applySelection, selectRanks, type EncMethod, type SelectOptions, type S
 import type { EncSession, Evaluator } from './session.js';
 
 export interface MethodReport extends Selection {
-  /** Conv MACs of the built model / of the original (what "remaining FLOPs" means in §3.4). */
+  /**
+   * Counted MACs of the built model / of the original (what "remaining FLOPs" means in §3.4): conv MACs,
+   * plus dense MACs when the session factorises Dense layers (`includeDense`).
+   */
   flopsRatio: number;
   convMacs: number;
   origConvMacs: number;
+  /** Dense MACs of the built model / of the original (counted in flopsRatio only with includeDense). */
+  denseMacs: number;
+  origDenseMacs: number;
   params: number;
   origParams: number;
   accBefore?: number;
@@ -31,14 +37,19 @@ export interface CompressOptions extends SelectOptions {
 }
 
 export async function compareMethods(s: EncSession, opts: CompressOptions): Promise<MethodReport[]> {
-  const orig = countFlops(s.model).conv;
+  const origFlops = countFlops(s.model);
+  const dense = s.analysis.includeDense;
+  const orig = origFlops.conv + (dense ? origFlops.dense : 0);
   const origParams = countParams(s.model);
   const out: MethodReport[] = [];
   for (const method of opts.methods) {
     const sel = await selectRanks(s, method, opts.target, opts, opts.evaluate);
     const fm = await applySelection(s, sel);
-    const convMacs = countFlops(fm).conv;
-    const rep: MethodReport = { ...sel, flopsRatio: convMacs / orig, convMacs, origConvMacs: orig, params: countParams(fm), origParams };
+    const f = countFlops(fm);
+    const rep: MethodReport = {
+      ...sel, flopsRatio: (f.conv + (dense ? f.dense : 0)) / orig, convMacs: f.conv, origConvMacs: origFlops.conv,
+      denseMacs: f.dense, origDenseMacs: origFlops.dense, params: countParams(fm), origParams,
+    };
     if (opts.evaluate) rep.accBefore = await opts.evaluate(fm);
     if (opts.finetune) {
       const t0 = performance.now();

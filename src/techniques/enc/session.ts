@@ -58,11 +58,12 @@ export function createSession(model: tfl.LayersModel, opts: SessionOptions = {})
   const analysis = analyseModel(model, opts);
   const searched: AnalysedLayer[] = [];
   const pinned: Record<string, number> = {};
-  let fixedMacs = analysis.untouchedConvMacs;
-  let origMacs = analysis.convMacs;
+  // Complexity = conv MACs (`Sel_comp = 0`, methods.md §3.3), plus every Dense layer's MACs when dense
+  // layers are candidates, so that C/C_orig is what countFlops reports for the built model.
+  let fixedMacs = analysis.untouchedConvMacs + (analysis.includeDense ? analysis.untouchedDenseMacs : 0);
+  const origMacs = analysis.convMacs + (analysis.includeDense ? analysis.denseMacs : 0);
   for (const l of analysis.layers) {
     const c = macsPerRank(l.spec, effectiveStrideMode(l, strideMode));
-    if (l.spec.scheme === 'dense') origMacs += originalMacs(l.spec);
     if (l.first && conv1 === 'fixed') fixedMacs += originalMacs(l.spec);
     else if (l.first && conv1 === 'half') {
       pinned[l.spec.name] = Math.max(1, roundHalfEven(l.rMax / 2));

@@ -52,3 +52,32 @@ test('ENC validation-accuracy metric (val and combined) on a small net: 4L+1 pas
   assert.ok(s.metricEvaluations >= 1 + s.searched.length && s.accuracy?.length === s.searched.length);
   for (const cv of s.accuracy ?? []) assert.ok(Math.abs(cv.value(cv.rMax) - 1) < 1e-12);
 });
+
+test('ENC with includeDense: the Dense layer is searched and split into two Dense layers; FLOPs count conv + dense', async () => {
+  await initBackend('wasm');
+  const model = smallNet();
+  const flops = countFlops(model);
+  const convOnly = createSession(model, { conv1: 'fixed' });
+  assert.ok(!convOnly.problem.names.includes('fc'));
+  assert.equal(convOnly.problem.cost.origMacs, flops.conv);
+  const s = createSession(model, { conv1: 'fixed', includeDense: true });
+  assert.deepEqual(s.problem.names, ['conv2', 'conv3', 'conv4', 'fc']);
+  assert.equal(s.problem.cost.origMacs, flops.conv + flops.dense);
+  const fc = s.analysis.layers.find((l) => l.spec.name === 'fc');
+  assert.equal(fc?.spec.cin, 45);
+  assert.equal(fc?.rMax, 4, 'dense 45→4: round(45·4/49) = 4 = min(45, 4)');
+  const evaluate = agreementEvaluator(model, 16, [9, 9, 3]);
+  let built: string[] = [];
+  const rows = await compareMethods(s, {
+    target: 0.6, methods: ['uniform', 'map', 'model', 'inf'], evaluate, topN: 3,
+    onModel: async (fm) => void (built = fm.layers.filter((l) => l.getClassName() === 'Dense').map((l) => l.name)),
+  });
+  for (const r of rows) {
+    // The cost model (conv + dense per-rank MACs) and the built model's counted MACs agree exactly.
+    assert.ok(Math.abs(r.flopsRatio - r.complexity) < 1e-12, `${r.method}: ${r.flopsRatio} vs ${r.complexity}`);
+    assert.equal(r.flopsRatio, (r.convMacs + r.denseMacs) / (flops.conv + flops.dense));
+    assert.ok(r.ranks.fc >= 1 && r.ranks.fc <= 4, `${r.method}: fc rank ${r.ranks.fc}`);
+    assert.equal(r.denseMacs, r.ranks.fc * (45 + 4), 'fc.a (45→r) + fc.b (r→4)');
+  }
+  assert.deepEqual(built, ['fc.a', 'fc.b']);
+});
