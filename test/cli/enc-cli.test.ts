@@ -89,3 +89,15 @@ test('whittle enc --include-dense --json --out: fc becomes fc.a → fc.b, FLOPs 
   assert.equal(m.n, 64);
   assert.equal(m.top1, rep.accBefore);
 });
+
+test('whittle enc --finetune-epochs 1 --out: fine-tuned with the training loop, saved, and eval reproduces the accuracy after fine-tuning', async () => {
+  const out = join(TMP, 'ft');
+  const r = await whittle(['enc', '--checkpoint', RUN, '--target', '0.5', '--method', 'uniform', '--finetune-epochs', '1', '--train-subset', '64', '--json', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /uniform fine-tune epoch 1\/1: loss \d/);
+  const [rep] = (JSON.parse(r.stdout) as { methods: (Report & { accAfter: number; finetuneSeconds: number })[] }).methods;
+  assert.ok(rep.accAfter >= 0 && rep.accAfter <= 1 && rep.finetuneSeconds > 0);
+  const e = await whittle(['eval', '--checkpoint', join(out, 'uniform'), '--val-subset', '64', '--json']);
+  assert.equal(e.code, 0, e.stderr);
+  assert.equal((JSON.parse(e.stdout) as { top1: number }).top1, rep.accAfter);
+});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { factorize, sliceFactors, unfactorize, type KernelGeometry } from '../../../src/techniques/enc/factorize.js';
 import { breakEvenRank, macsPerRank, originalMacs, type LayerSpec } from '../../../src/techniques/enc/cost.js';
-import { pcaEnergy, accuracyCurve, energyCurve, monotonePoints, sampleRanks } from '../../../src/techniques/enc/metrics.js';
+import { pcaEnergy, accuracyCurve, energyCurve, monotonePoints, sampleRanks, networkMetrics } from '../../../src/techniques/enc/metrics.js';
 import { pchip } from '../../../src/techniques/enc/pchip.js';
 import { evbmfRank } from '../../../src/techniques/enc/vbmf.js';
 import { svdTopK } from '../../../src/linalg/svd.js';
@@ -94,4 +94,23 @@ test('EVBMF recovers the rank of low-rank + Gaussian noise matrices (sample-rank
       }
     assert.equal(evbmfRank(svdTopK(a, L, M).S, L, M), H);
   }
+});
+
+test('network metrics: A_p = Π E_l, A_m = Π A_l, A_c = A_p·C/C_orig + A_m (methods.md §3.3)', () => {
+  const e1 = energyCurve(pcaEnergy([4, 2, 1, 1], 4)); // E = 0, 2/4, 3/4, 1
+  const e2 = energyCurve(pcaEnergy([3, 1, 1], 3)); // E = 0, 1/2, 1
+  const a1 = accuracyCurve({ ranks: [2], values: [0.8] }, 4); // PCHIP passes through its samples
+  const a2 = accuracyCurve({ ranks: [1], values: [0.6] }, 3);
+  const m = networkMetrics({ energy: [e1, e2], accuracy: [a1, a2] }, [3, 1], 0.4);
+  assert.equal(m.Ap, 0, 'E_2(1) = 0');
+  assert.ok(Math.abs(m.Am - a1.value(3) * 0.6) < 1e-15 && a1.value(3) > 0.8 && a1.value(3) < 1);
+  const n = networkMetrics({ energy: [e1, e2], accuracy: [a1, a2] }, [2, 2], 0.4);
+  assert.ok(Math.abs(n.Ap - 0.5 * 0.5) < 1e-15, `A_p ${n.Ap}`);
+  const a2at2 = a2.value(2);
+  assert.ok(a2at2 > 0.6 && a2at2 < 1, 'A_2(2) interpolated between its samples');
+  assert.ok(Math.abs(n.Am - 0.8 * a2at2) < 1e-15, `A_m ${n.Am}`);
+  assert.ok(Math.abs(n.Ac - (n.Ap * 0.4 + n.Am)) < 1e-15, `A_c ${n.Ac}`);
+  const full = networkMetrics({ energy: [e1, e2], accuracy: [a1, a2] }, [4, 3], 1);
+  assert.deepEqual([full.Ap, full.Am, full.Ac], [1, 1, 2]);
+  assert.ok(Number.isNaN(networkMetrics({ energy: [e1, e2] }, [4, 3], 1).Am), 'A_m undefined without the validation metric');
 });
