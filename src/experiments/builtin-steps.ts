@@ -103,13 +103,16 @@ registerPostStep('enc', async (step, ctx) => {
  * `{ step: pq-sweep, ks: [16, 64, 256], blocks: [9, 18], noiseRates: [0, 0.1], finetuneEpochs, stages }`
  * (block = conv3x3 block size; noise = Quant-Noise on the centroids during fine-tuning). Every field may
  * be per budget (`ks: { quick: [256], full: [16, 64, 256] }`); `stages` are iPQ's ordered layer regexes
- * (`['.*']` = one stage, one fine-tuning; default bottom-up by name prefix).
+ * (`['.*']` = one stage, one fine-tuning; default bottom-up by name prefix); `layers` are per-layer PQ
+ * overrides (`[{ pattern: '^conv1$', blockSize: 9 }]`).
  */
 registerPostStep('pq-sweep', async (step, ctx) => {
   const ks = budgetValue<number[]>(step.ks, ctx.budget, [256]);
   const blocks = budgetValue<number[]>(step.blocks, ctx.budget, [9]);
   const rates = budgetValue<number[]>(step.noiseRates, ctx.budget, [0]);
   const stages = budgetValue<string[] | undefined>(step.stages, ctx.budget, undefined);
+  // Per-layer PQ overrides (config.ts PQLayerOverride), e.g. the first conv's 27-value filters at block 9.
+  const overrides = budgetValue<Array<{ pattern: string; blockSize?: number; k?: number; skip?: boolean }>>(step.layers, ctx.budget, []);
   const epochs = budgetValue(step.finetuneEpochs, ctx.budget, 1);
   const pct = (v: number | undefined) => (v === undefined ? null : +(100 * v).toFixed(2));
   const rows: Array<Array<string | number | null>> = [];
@@ -121,7 +124,7 @@ registerPostStep('pq-sweep', async (step, ctx) => {
     floatTop1 ??= (await ctx.evaluate(model)).top1;
     const totalParams = modelParams(model).reduce((s, q) => s + q.variable.size, 0);
     const res = await runIPQ(model, {
-      config: { k, blockSizes: { conv3x3: block }, seed: ctx.run.seed }, noiseRate: p, stages,
+      config: { k, blockSizes: { conv3x3: block }, layers: overrides, seed: ctx.run.seed }, noiseRate: p, stages,
       finetune: epochs > 0 ? async (m) => void (await ctx.finetune(m, { epochs, hooks: [pqNoiseHook(m)] })) : undefined,
     });
     setNoiseRate(res.model, 0);

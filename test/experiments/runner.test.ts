@@ -68,7 +68,8 @@ test('post steps enc, quant-sweep and pq-sweep run on a trained model and feed t
       post: [
         { step: 'enc', target: 0.5, methods: ['uniform', 'map'], metric: 'pca', finetuneEpochs: 0 },
         { step: 'quant-sweep', bits: [8], rates: [0.5], observers: ['histogram'], finetuneEpochs: 0 },
-        { step: 'pq-sweep', ks: [16], blocks: [9], noiseRates: [0], finetuneEpochs: 0 },
+        // per-budget fields; conv1's 27-value filters need their own block size when block = 18
+        { step: 'pq-sweep', ks: { quick: [16], full: [64, 256] }, blocks: { quick: [18] }, layers: [{ pattern: '^conv1$', blockSize: 9 }], stages: { quick: ['.*'] }, noiseRates: [0], finetuneEpochs: 0 },
       ],
     }],
   }, 'test');
@@ -78,7 +79,9 @@ test('post steps enc, quant-sweep and pq-sweep run on a trained model and feed t
     const byStep = Object.fromEntries(r.post.map((p) => [p.step, p.result]));
     assert.ok(Math.abs((byStep.enc.summary.mapFlops as number) - 0.5) < 0.01, `ENC-Map FLOPs ${byStep.enc.summary.mapFlops}`);
     assert.equal(byStep['quant-sweep'].table!.rows.length, 1);
+    assert.equal(byStep['pq-sweep'].table!.rows.length, 1, 'the quick budget has one cell');
     const pqRow = byStep['pq-sweep'].table!.rows[0];
+    assert.deepEqual(pqRow.slice(0, 2), [16, 18], 'K and block from the quick budget');
     assert.ok((pqRow[5] as number) < (pqRow[4] as number), 'PQ compressed size below fp32 size');
     const rep = await buildReport(out, { png: false });
     for (const s of ['Post-training: enc', 'Post-training: quant-sweep', 'Post-training: pq-sweep']) assert.match(rep.html, new RegExp(s));
