@@ -18,6 +18,7 @@
  * only has its output channels tied to the next conv's inputs (free to prune, as SFP's small model does).
  */
 import { tfl } from '../engine/tf.js';
+import { KERNEL_CONV_CLASSES } from './layer-kinds.js';
 import { inboundLayers } from './common.js';
 import { ShortcutA } from './layers.js';
 
@@ -82,7 +83,7 @@ export function describeResidualBlocks(model: tfl.LayersModel): ResidualBlockInf
     const branch = model.layers
       .filter((l) => l.name.startsWith(prefix) && l !== add && l !== outputLayer && l.name !== shortcut)
       .map((l) => l.name);
-    const convs = branch.filter((n) => byName.get(n)?.getClassName() === 'Conv2D');
+    const convs = branch.filter((n) => KERNEL_CONV_CLASSES.has(byName.get(n)?.getClassName() ?? ''));
     const conv1 = byName.get(convs[0]) as (tfl.layers.Layer & { strides?: number[] }) | undefined;
     out.push({
       name,

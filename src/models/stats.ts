@@ -16,6 +16,7 @@
  * stream while its second conv sees the pruned first conv (and stage 1 block 0 sees the pruned stem).
  */
 import { tfl } from '../engine/tf.js';
+import { CONV_CLASSES, DENSE_CLASSES, KERNEL_CONV_CLASSES } from './layer-kinds.js';
 import { inboundLayers } from './common.js';
 import { modelParams } from './params.js';
 
@@ -71,6 +72,12 @@ function keptFor(kept: KeptFilters | undefined, name: string, filters: number): 
 
 const prod = (xs: (number | null)[]) => xs.reduce<number>((a, b) => a * (b ?? 1), 1);
 
+/** Conv / dense by class, including Whittle's stand-ins (layer-kinds.ts). */
+function computeKind(cls: string, config: Record<string, unknown>): 'conv' | 'dense' | undefined {
+  if (CONV_CLASSES.has(cls) && (config.kernelSize !== undefined || config.kernelShape !== undefined)) return 'conv';
+  return DENSE_CLASSES.has(cls) ? 'dense' : undefined;
+}
+
 /**
  * Conv and dense MACs of one forward pass of a single image, per layer.
  * @param inputShape [h, w, c]; defaults to the model's input shape.
@@ -95,12 +102,13 @@ export function countFlops(model: tfl.LayersModel, inputShape?: [number, number,
     const config = layer.getConfig();
     let channels = inEff;
     let macs = 0;
-    if (cls === 'Conv2D') {
-      const k = config.kernelSize as number[];
+    const kind = computeKind(cls, config);
+    if (kind === 'conv') {
+      const k = (config.kernelSize as number[] | undefined) ?? (config.kernelShape as number[]).slice(0, 2);
       channels = keptFor(opts.kept, layer.name, width);
       macs = prod(shape.slice(1, -1)) * k[0] * k[1] * inEff * channels;
       report.conv += macs;
-    } else if (cls === 'Dense') {
+    } else if (kind === 'dense') {
       macs = inEff * width;
       channels = width;
       report.dense += macs;
@@ -124,7 +132,7 @@ export function countFlops(model: tfl.LayersModel, inputShape?: [number, number,
 export function keptFiltersFromWeights(model: tfl.LayersModel): Record<string, number> {
   const out: Record<string, number> = {};
   for (const p of modelParams(model)) {
-    if (p.layer.getClassName() !== 'Conv2D' || !p.key.endsWith('/kernel')) continue;
+    if (!KERNEL_CONV_CLASSES.has(p.layer.getClassName()) || !p.key.endsWith('/kernel')) continue;
     const co = (p.variable.shape as number[])[3];
     const data = p.variable.dataSync();
     const alive = new Uint8Array(co);

@@ -69,3 +69,33 @@ test('countFlops follows another input shape; the layer table lists layers and t
   assert.match(table, /\ntotal\s+347082\s+20086784$/);
   m.dispose();
 });
+
+test('FLOPs of a model whose conv/dense layers are quantising, PQ or block-noise stand-ins equal the float model\'s', async () => {
+  const { quantizeModel } = await import('../../src/techniques/quant/model.js');
+  const { runIPQ } = await import('../../src/techniques/pq/ipq.js');
+  const { pqNoiseTechnique } = await import('../../src/techniques/pq/noise-technique.js');
+  const m = createModel('resnet20', { inputShape: [8, 8, 3], seed: 1 });
+  const want = countFlops(m);
+  const variants = {
+    quant: quantizeModel(m, { bits: 8 }),
+    pq: (await runIPQ(m, { config: { k: 4, iterations: 1 } })).model,
+    pqNoise: pqNoiseTechnique(m, { rate: 0.1 }, 0).model,
+  };
+  for (const [name, v] of Object.entries(variants)) {
+    const got = countFlops(v);
+    assert.deepEqual([got.conv, got.dense], [want.conv, want.dense], `${name}: conv/dense MACs`);
+  }
+});
+
+test('filter masking (SFP, RePr) sees quantising and block-noise convs as convs, with their kernel variables', async () => {
+  const { quantizeModel } = await import('../../src/techniques/quant/model.js');
+  const { pqNoiseTechnique } = await import('../../src/techniques/pq/noise-technique.js');
+  const { convLayers, channelConsumers } = await import('../../src/techniques/filter-mask/conv-layers.js');
+  const m = createModel('vanilla', { inputShape: [8, 8, 3], numClasses: 4, seed: 1 });
+  const names = convLayers(m).map((c) => c.name);
+  for (const v of [quantizeModel(m, { bits: 8 }), pqNoiseTechnique(m, { rate: 0.1 }, 0).model]) {
+    assert.deepEqual(convLayers(v).map((c) => c.name), names);
+    assert.deepEqual(convLayers(v).map((c) => c.kernel.shape), convLayers(m).map((c) => c.kernel.shape));
+    assert.deepEqual(channelConsumers(v, 'conv3')?.map((c) => c.kind), channelConsumers(m, 'conv3')?.map((c) => c.kind));
+  }
+});

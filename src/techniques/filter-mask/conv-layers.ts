@@ -4,6 +4,7 @@
  * next layer" option and for filter removal).
  */
 import { tf, tfl } from '../../engine/tf.js';
+import { KERNEL_CONV_CLASSES, KERNEL_DENSE_CLASSES } from '../../models/layer-kinds.js';
 import type { KernelView } from './criteria.js';
 
 export interface ConvInfo {
@@ -24,12 +25,12 @@ export function nameMatcher(patterns: readonly string[]): (name: string) => bool
   return (name) => patterns.some((p, i) => (res[i] ? res[i]!.test(name) : p === name));
 }
 
-/** Every Conv2D layer of the model in layer order, minus the excluded ones. */
+/** Every Conv2D layer (or quantising / block-noise stand-in, layer-kinds.ts) in layer order, minus the excluded ones. */
 export function convLayers(model: tfl.LayersModel, exclude: readonly string[] = []): ConvInfo[] {
   const excluded = nameMatcher(exclude);
   const out: ConvInfo[] = [];
   for (const layer of model.layers) {
-    if (layer.getClassName() !== 'Conv2D' || excluded(layer.name)) continue;
+    if (!KERNEL_CONV_CLASSES.has(layer.getClassName()) || excluded(layer.name)) continue;
     const [k, b] = layer.weights;
     const kernel = k.read() as tf.Variable;
     const shape = kernel.shape as [number, number, number, number];
@@ -98,20 +99,20 @@ export function channelConsumers(model: tfl.LayersModel, convName: string): Chan
   while (stack.length) {
     const l = stack.pop()!;
     const cls = l.getClassName();
-    if (cls === 'Conv2D' && !flattened) {
+    if (KERNEL_CONV_CLASSES.has(cls) && !flattened) {
       found.push({ layer: l, kind: 'conv', kernel: l.weights[0].read() as tf.Variable, channels });
     } else if (cls === 'Flatten' || cls === 'GlobalAveragePooling2D') {
       flattened = cls === 'Flatten';
       if (cls === 'GlobalAveragePooling2D') {
         // GAP keeps one value per channel: the dense rows are indexed by channel directly.
         for (const d of outbound(l, model)) {
-          if (d.getClassName() !== 'Dense') return undefined;
+          if (!KERNEL_DENSE_CLASSES.has(d.getClassName())) return undefined;
           found.push({ layer: d, kind: 'dense', kernel: d.weights[0].read() as tf.Variable, channels });
         }
         continue;
       }
       stack.push(...outbound(l, model));
-    } else if (cls === 'Dense' && flattened) {
+    } else if (KERNEL_DENSE_CLASSES.has(cls) && flattened) {
       found.push({ layer: l, kind: 'dense', kernel: l.weights[0].read() as tf.Variable, channels });
     } else if (PASS_THROUGH.has(cls)) {
       stack.push(...outbound(l, model));

@@ -83,10 +83,12 @@ export async function runPQ(o: PQRunOptions): Promise<PQRunReport> {
     config: cfg, stages: o.stages, noiseRate: o.noiseRate ?? 0, log,
     finetune: (o.finetuneEpochs ?? 0) > 0 && data
       ? async (m, info) => {
+          // A fresh optimizer per stage (each stage is a new model), freed with its momentum slots.
+          const optimizer = new Sgd({ momentum: 0.9 });
           const r = await train({
             model: m, data: trainSource(data!, batchSize, normalize!), evalData: val, epochs: o.finetuneEpochs!,
-            optimizer: new Sgd({ momentum: 0.9 }), lr: o.lr ?? 0.01, seed: (o.seed ?? 0) + info.index, hooks: [pqNoiseHook(m)],
-          });
+            optimizer, lr: o.lr ?? 0.01, seed: (o.seed ?? 0) + info.index, hooks: [pqNoiseHook(m)],
+          }).finally(() => optimizer.dispose());
           log(`  fine-tuned ${o.finetuneEpochs} epoch(s): val top-1 ${r.final ? (100 * r.final.top1).toFixed(2) + ' %' : 'n/a'}`);
         }
       : undefined,
