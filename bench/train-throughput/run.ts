@@ -89,19 +89,24 @@ async function child(): Promise<void> {
     const ms = (performance.now() - t0) / steps;
     const rows = nat.stopProfile();
     const total = rows.reduce((a, r) => a + r.ms, 0) / steps;
-    prof = { msPerStep: ms, kernelMsPerStep: total, rows: rows.slice(0, 25).map((r) => ({ ...r, ms: +(r.ms / steps).toFixed(2), calls: r.calls / steps, nativeCalls: r.nativeCalls / steps })) };
+    prof = { msPerStep: ms, kernelMsPerStep: total, rows: rows.slice(0, 25).map((r) => ({ ...r, ms: +(r.ms / steps).toFixed(2), cpuMs: +(r.cpuMs / steps).toFixed(2), calls: r.calls / steps, nativeCalls: r.nativeCalls / steps })) };
   }
   const rates: number[] = [];
+  const cpuMs: number[] = []; // process CPU time per step (all threads): less sensitive to other load than wall time
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     for (let i = 0; i < steps; i++) step();
     lastLoss?.dataSync();
     rates.push((steps * batch) / ((performance.now() - t0) / 1000));
+    const c = process.cpuUsage(c0);
+    cpuMs.push((c.user + c.system) / 1000 / steps);
   }
   const sorted = [...rates].sort((a, b) => a - b);
-  const out: Result & { prof?: unknown; numTensors: number; backend: string } = {
+  const out: Result & { prof?: unknown; numTensors: number; backend: string; cpuMsPerStep: number } = {
     engine: `whittle-${info.name}`, model: modelName, batch, ips: sorted[Math.floor(sorted.length / 2)], reps: rates.map(Math.round),
     loss: lastLoss ? lastLoss.dataSync()[0] : NaN, note: `models: ${source}`, numTensors: tf.memory().numTensors, backend: info.name, prof,
+    cpuMsPerStep: +[...cpuMs].sort((a, b) => a - b)[Math.floor(cpuMs.length / 2)].toFixed(1),
   };
   process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
   process.exit(0); // wasm pthreads (if any) keep the loop alive

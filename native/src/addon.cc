@@ -212,6 +212,47 @@ static Napi::Value BnTrainBackward(const Napi::CallbackInfo& info) {
                info[5].As<Napi::Number>().FloatValue(), f32(info[7]), f32(info[8]), f32(info[9]));
   return env.Undefined();
 }
+// bnStats(x, c, mean, var)
+static Napi::Value BnStats(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  auto x = info[0].As<Napi::Float32Array>();
+  int64_t c = i64(info[1]);
+  bn_stats((int64_t)x.ElementLength() / c, c, x.Data(), f32(info[2]), f32(info[3]));
+  return env.Undefined();
+}
+// bnApply(x, mean, var, gamma|null, beta|null, eps, c, residual|null, relu, y)
+static Napi::Value BnApply(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  auto x = info[0].As<Napi::Float32Array>();
+  int64_t c = i64(info[6]);
+  bn_apply((int64_t)x.ElementLength() / c, c, x.Data(), f32(info[1]), f32(info[2]), f32(info[3]), f32(info[4]),
+           info[5].As<Napi::Number>().FloatValue(), f32(info[7]), info[8].ToBoolean(), f32(info[9]));
+  return env.Undefined();
+}
+// bnApplyBackward(x, dy, mean, var, gamma|null, beta|null, eps, c, relu, dx, dgamma, dbeta)
+static Napi::Value BnApplyBackward(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  auto x = info[0].As<Napi::Float32Array>();
+  int64_t c = i64(info[7]);
+  bn_apply_bwd((int64_t)x.ElementLength() / c, c, x.Data(), f32(info[1]), f32(info[2]), f32(info[3]), f32(info[4]),
+               f32(info[5]), info[6].As<Napi::Number>().FloatValue(), info[8].ToBoolean(), f32(info[9]),
+               f32(info[10]), f32(info[11]));
+  return env.Undefined();
+}
+// reluGradAdd(a, b, x, out): out = x > 0 ? a + b : 0
+static Napi::Value ReluGradAdd(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  auto x = info[2].As<Napi::Float32Array>();
+  relu_grad_add((int64_t)x.ElementLength(), f32(info[0]), f32(info[1]), x.Data(), f32(info[3]));
+  return env.Undefined();
+}
+// sgdUpdate(v, g, c, out): out = v + c * g
+static Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  auto v = info[0].As<Napi::Float32Array>();
+  sgd_update((int64_t)v.ElementLength(), v.Data(), f32(info[1]), info[2].As<Napi::Number>().FloatValue(), f32(info[3]));
+  return env.Undefined();
+}
 static Napi::Value ClearCache(const Napi::CallbackInfo& info) {
   if (g_ready) clear_cache();
   return info.Env().Undefined();
@@ -236,6 +277,11 @@ static Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
   exports.Set("bnTrainForward", Napi::Function::New(env, BnTrainForward));
   exports.Set("bnTrainBackward", Napi::Function::New(env, BnTrainBackward));
+  exports.Set("bnStats", Napi::Function::New(env, BnStats));
+  exports.Set("bnApply", Napi::Function::New(env, BnApply));
+  exports.Set("bnApplyBackward", Napi::Function::New(env, BnApplyBackward));
+  exports.Set("reluGradAdd", Napi::Function::New(env, ReluGradAdd));
+  exports.Set("sgdUpdate", Napi::Function::New(env, SgdUpdate));
   exports.Set("clearCache", Napi::Function::New(env, ClearCache));
   return exports;
 }

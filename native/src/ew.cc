@@ -328,6 +328,20 @@ void transpose(int rank, const int64_t* shape, const int64_t* perm, const float*
   }
 }
 
+void relu_grad_add(int64_t n, const float* a, const float* b, const float* x, float* out) {
+#pragma omp parallel for simd if (n > kPar)
+  for (int64_t i = 0; i < n; i++) out[i] = x[i] > 0.f ? a[i] + b[i] : 0.f;
+}
+
+__attribute__((optimize("fp-contract=off"))) void sgd_update(int64_t n, const float* v, const float* g, float c,
+                                                              float* out) {
+#pragma omp parallel for simd if (n > kPar)
+  for (int64_t i = 0; i < n; i++) {
+    float t = c * g[i];
+    out[i] = v[i] + t;
+  }
+}
+
 void addn(int64_t n, int count, const float* const* xs, float* out) {
 #pragma omp parallel for simd if (n > kPar)
   for (int64_t i = 0; i < n; i++) {
@@ -526,6 +540,133 @@ void bn_train_bwd(int64_t rows, int64_t c, const float* x, const float* dy, cons
     float* o = dx + r * c;
 #pragma omp simd
     for (int64_t j = 0; j < c; j++) o[j] = kk[j] * (dr[j] - aa[j] - (xr[j] - mean[j]) * qq[j]);
+  }
+}
+
+// Split training batch norm (stats, then an apply pass that may add a residual and apply ReLU, then a
+// backward that may fold the ReLU mask in). k/b are computed by one non-inlined function so that the
+// backward's recomputed mask fma(x, k, b) > 0 is bit-identical to the forward's output sign.
+__attribute__((noinline)) static void bn_coeffs(int64_t c, const float* mean, const float* var, const float* gamma,
+                                                const float* beta, float eps, float* k, float* b) {
+  for (int64_t j = 0; j < c; j++) {
+    float inv = 1.f / std::sqrt(var[j] + eps);
+    k[j] = inv * (gamma ? gamma[j] : 1.f);
+    b[j] = (beta ? beta[j] : 0.f) - mean[j] * k[j];
+  }
+}
+
+void bn_stats(int64_t rows, int64_t c, const float* x, float* mean, float* var) {
+  std::vector<float> shift(x, x + c);
+  const float* sh = shift.data();
+  std::vector<double> s1, s2;
+  channel_sums(rows, c, [&](int64_t r, float* f1, float* f2) {
+    const float* xr = x + r * c;
+#pragma omp simd
+    for (int64_t j = 0; j < c; j++) {
+      float d = xr[j] - sh[j];
+      f1[j] += d;
+      f2[j] += d * d;
+    }
+  }, s1, s2);
+  for (int64_t j = 0; j < c; j++) {
+    double m1 = s1[j] / (double)rows;
+    double v = s2[j] / (double)rows - m1 * m1;
+    if (v < 0) v = 0;
+    mean[j] = (float)(m1 + sh[j]);
+    var[j] = (float)v;
+  }
+}
+
+void bn_apply(int64_t rows, int64_t c, const float* x, const float* mean, const float* var, const float* gamma,
+              const float* beta, float eps, const float* res, bool relu, float* y) {
+  std::vector<float> k(c), b(c);
+  bn_coeffs(c, mean, var, gamma, beta, eps, k.data(), b.data());
+  const float* kk = k.data();
+  const float* bb = b.data();
+#pragma omp parallel for schedule(static) if (rows * c > kPar)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * c;
+    float* yr = y + r * c;
+    if (res) {
+      const float* rr = res + r * c;
+      if (relu) {
+#pragma omp simd
+        for (int64_t j = 0; j < c; j++) {
+          float v = std::fma(xr[j], kk[j], bb[j]) + rr[j];
+          yr[j] = v > 0.f ? v : 0.f;
+        }
+      } else {
+#pragma omp simd
+        for (int64_t j = 0; j < c; j++) yr[j] = std::fma(xr[j], kk[j], bb[j]) + rr[j];
+      }
+    } else if (relu) {
+#pragma omp simd
+      for (int64_t j = 0; j < c; j++) {
+        float v = std::fma(xr[j], kk[j], bb[j]);
+        yr[j] = v > 0.f ? v : 0.f;
+      }
+    } else {
+#pragma omp simd
+      for (int64_t j = 0; j < c; j++) yr[j] = std::fma(xr[j], kk[j], bb[j]);
+    }
+  }
+}
+
+void bn_apply_bwd(int64_t rows, int64_t c, const float* x, const float* dy, const float* mean, const float* var,
+                  const float* gamma, const float* beta, float eps, bool relu, float* dx, float* dgamma,
+                  float* dbeta) {
+  std::vector<float> kf(c), bf(c);
+  bn_coeffs(c, mean, var, gamma, beta, eps, kf.data(), bf.data());
+  const float *mk = kf.data(), *mb = bf.data();
+  std::vector<double> s1, s2;
+  if (relu) {
+    channel_sums(rows, c, [&](int64_t r, float* f1, float* f2) {
+      const float* xr = x + r * c;
+      const float* dr = dy + r * c;
+#pragma omp simd
+      for (int64_t j = 0; j < c; j++) {
+        float d = std::fma(xr[j], mk[j], mb[j]) > 0.f ? dr[j] : 0.f;
+        f1[j] += d;
+        f2[j] += (xr[j] - mean[j]) * d;
+      }
+    }, s1, s2);
+  } else {
+    channel_sums(rows, c, [&](int64_t r, float* f1, float* f2) {
+      const float* xr = x + r * c;
+      const float* dr = dy + r * c;
+#pragma omp simd
+      for (int64_t j = 0; j < c; j++) {
+        f1[j] += dr[j];
+        f2[j] += (xr[j] - mean[j]) * dr[j];
+      }
+    }, s1, s2);
+  }
+  std::vector<float> k(c), a(c), q(c);
+  for (int64_t j = 0; j < c; j++) {
+    double inv = 1.0 / std::sqrt((double)var[j] + eps);
+    double g = gamma ? gamma[j] : 1.0;
+    k[j] = (float)(g * inv);
+    a[j] = (float)(s1[j] / (double)rows);
+    q[j] = (float)(inv * inv * s2[j] / (double)rows);
+    dgamma[j] = (float)(s2[j] * inv);
+    dbeta[j] = (float)s1[j];
+  }
+  const float *kk = k.data(), *aa = a.data(), *qq = q.data();
+#pragma omp parallel for schedule(static) if (rows * c > kPar)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * c;
+    const float* dr = dy + r * c;
+    float* o = dx + r * c;
+    if (relu) {
+#pragma omp simd
+      for (int64_t j = 0; j < c; j++) {
+        float d = std::fma(xr[j], mk[j], mb[j]) > 0.f ? dr[j] : 0.f;
+        o[j] = kk[j] * (d - aa[j] - (xr[j] - mean[j]) * qq[j]);
+      }
+    } else {
+#pragma omp simd
+      for (int64_t j = 0; j < c; j++) o[j] = kk[j] * (dr[j] - aa[j] - (xr[j] - mean[j]) * qq[j]);
+    }
   }
 }
 }  // namespace whittle

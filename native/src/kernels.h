@@ -53,6 +53,18 @@ void bn_train_fwd(int64_t rows, int64_t c, const float* x, const float* gamma, c
                   float* mean, float* var);
 void bn_train_bwd(int64_t rows, int64_t c, const float* x, const float* dy, const float* mean, const float* var,
                   const float* gamma, float eps, float* dx, float* dgamma, float* dbeta);
+// Split training batch norm: per-channel batch statistics; y = [relu](bn(x) [+ res]); and the backward
+// through the batch statistics, with the ReLU mask recomputed from x when `relu` (no residual).
+void bn_stats(int64_t rows, int64_t c, const float* x, float* mean, float* var);
+void bn_apply(int64_t rows, int64_t c, const float* x, const float* mean, const float* var, const float* gamma,
+              const float* beta, float eps, const float* res, bool relu, float* y);
+void bn_apply_bwd(int64_t rows, int64_t c, const float* x, const float* dy, const float* mean, const float* var,
+                  const float* gamma, const float* beta, float eps, bool relu, float* dx, float* dgamma,
+                  float* dbeta);
+// out = x > 0 ? a + b : 0 (ReLU gradient of a gradient sum, without writing the sum).
+void relu_grad_add(int64_t n, const float* a, const float* b, const float* x, float* out);
+// out = v + c * g, rounded as two float32 operations (no FMA), like tfjs's SGD (Mul, then Add).
+void sgd_update(int64_t n, const float* v, const float* g, float c, float* out);
 // Sum of a and all extra arrays (AddN).
 void addn(int64_t n, int count, const float* const* xs, float* out);
 }  // namespace whittle

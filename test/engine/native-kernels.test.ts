@@ -235,3 +235,40 @@ test('batchNormTraining (fused, native) matches the tfjs moments + batchNorm com
     TOL);
   }
 });
+
+test('large same-shape Add (lazy on native) and ReLU gradients of gradient sums match cpu', { skip }, async () => {
+  const s = [2, 130, 130, 2]; // 67600 elements: above the lazy-add threshold
+  await check('lazy add', () => tf.add(tn(s, 1), tn(s, 2)));
+  await check('lazy add chain', () => tf.add(tf.add(tn(s, 1), tn(s, 2)), tf.add(tn(s, 3), tn(s, 4))));
+  // y feeds two products, so its gradient is a sum (a lazy Add) that Relu's gradient consumes fused.
+  await check('relu grad of a gradient sum', () =>
+    tf.grads((x: tf.Tensor) => {
+      const y = tf.relu(x);
+      return tf.add(tf.sum(tf.mul(y, tn(s, 5))), tf.sum(tf.mul(y, tn(s, 6))));
+    })([tn(s, 7)]),
+  );
+  // Unread lazy sums are skipped and their operands released.
+  await initBackendForTest();
+  const before = tf.memory().numTensors;
+  tf.tidy(() => { tf.add(tn(s, 1), tn(s, 2)); });
+  assert.equal(tf.memory().numTensors, before);
+});
+
+async function initBackendForTest(): Promise<void> {
+  const { initBackend } = await import('../../src/engine/backend.js');
+  await initBackend('native');
+}
+
+test('tf.train.sgd steps (one fused WhittleSgdUpdate kernel on native) match cpu', { skip }, async () => {
+  await check('sgd', () => {
+    const vars = [tf.variable(tn([300, 7], 1)), tf.variable(tn([5], 2)), tf.variable(tn([70000], 3))];
+    const opt = tf.train.sgd(0.05);
+    for (let s = 0; s < 3; s++) {
+      opt.minimize(() => tf.add(tf.add(tf.sum(tf.square(vars[0])), tf.sum(tf.mul(vars[1], tn([5], 4)))), tf.sum(tf.relu(vars[2]))) as tf.Scalar);
+    }
+    const out = vars.map((v) => tf.clone(v));
+    opt.dispose();
+    tf.dispose(vars);
+    return out;
+  }, 0);
+});

@@ -28,6 +28,37 @@ function makeNet(): tfl.LayersModel {
   return m;
 }
 
+/**
+ * Residual net as the CIFAR ResNets are built: conv-BN-ReLU-conv-BN, Add with the shortcut, ReLU (fused on
+ * native into lazy batch-norm passes), plus a BN whose output has two consumers (ReLU and a second
+ * branch) and a BN feeding an Add that is not followed by a ReLU, which must not be fused.
+ */
+function makeResNet(): tfl.LayersModel {
+  type S = tfl.SymbolicTensor;
+  const bn = (name: string) => tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name });
+  const conv = (x: S, name: string) => tfl.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', useBias: false, name }).apply(x) as S;
+  const input = tfl.input({ shape: [12, 12, 3] });
+  const stem = bn('bn0').apply(conv(input, 'conv0')) as S;
+  let x = tfl.layers.reLU().apply(stem) as S;
+  const side = tfl.layers.multiply().apply([stem, stem]) as S; // second consumer of bn0's output
+  let y = tfl.layers.reLU().apply(bn('bn1').apply(conv(x, 'conv1'))) as S;
+  y = bn('bn2').apply(conv(y, 'conv2')) as S;
+  x = tfl.layers.reLU().apply(tfl.layers.add().apply([x, y])) as S;
+  const z = bn('bn3').apply(conv(x, 'conv3')) as S;
+  x = tfl.layers.add().apply([z, x]) as S; // no ReLU after this Add
+  x = tfl.layers.add().apply([x, side]) as S;
+  x = tfl.layers.flatten().apply(x) as S;
+  x = tfl.layers.dense({ units: 10, name: 'fc' }).apply(x) as S;
+  const m = tfl.model({ inputs: input, outputs: x });
+  const names = m.weights.map((v) => v.originalName);
+  m.setWeights(m.getWeights().map((w, i) => {
+    const isVar = names[i].includes('moving_variance') || names[i].includes('gamma');
+    const v = randomArray(w.size, 200 + i).map((a) => (isVar ? 1 + 0.1 * a : 0.3 * a));
+    return tf.tensor(v, w.shape);
+  }));
+  return m;
+}
+
 function batch(step: number): { x: tf.Tensor; y: tf.Tensor } {
   return tf.tidy(() => {
     const x = tf.tensor(randomArray(8 * 12 * 12 * 3, 7 + step), [8, 12, 12, 3]);
@@ -36,9 +67,9 @@ function batch(step: number): { x: tf.Tensor; y: tf.Tensor } {
   });
 }
 
-async function trajectory(backend: 'cpu' | 'native', steps: number): Promise<{ losses: number[]; tensors: number[]; weights: Float32Array[] }> {
+async function trajectory(backend: 'cpu' | 'native', steps: number, make = makeNet): Promise<{ losses: number[]; tensors: number[]; weights: Float32Array[] }> {
   await initBackend(backend);
-  const model = makeNet();
+  const model = make();
   const opt = tf.train.sgd(0.05);
   const losses: number[] = [];
   const tensors: number[] = [];
@@ -68,6 +99,22 @@ test('native training steps follow the cpu loss trajectory', { skip }, async () 
     const e = relError(got.weights[i], w);
     assert.ok(e < 1e-4, `weight ${i}: rel err ${e}`);
   });
+});
+
+test('native training of a residual net (fused batch norm + add + ReLU) follows the cpu trajectory', { skip }, async () => {
+  const ref = await trajectory('cpu', 5, makeResNet);
+  const got = await trajectory('native', 5, makeResNet);
+  for (let i = 0; i < ref.losses.length; i++) {
+    const rel = Math.abs(got.losses[i] - ref.losses[i]) / Math.abs(ref.losses[i]);
+    assert.ok(rel < 1e-4, `step ${i}: native loss ${got.losses[i]} vs cpu ${ref.losses[i]} (rel ${rel})`);
+  }
+  assert.ok(ref.losses[4] < ref.losses[0], 'the reference loss should decrease');
+  ref.weights.forEach((w, i) => {
+    const e = relError(got.weights[i], w);
+    assert.ok(e < 1e-4, `weight ${i}: rel err ${e}`);
+  });
+  const { tensors } = await trajectory('native', 6, makeResNet);
+  assert.deepEqual(tensors.slice(2), new Array(tensors.length - 2).fill(tensors[2]), `numTensors per step: ${tensors}`);
 });
 
 test('native training keeps numTensors flat and recycles buffers', { skip }, async () => {

@@ -40,6 +40,19 @@ export interface NativeAddon {
     x: Float32Array, dy: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array | null,
     eps: number, c: number, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
   ): void;
+  bnStats(x: Float32Array, c: number, mean: Float32Array, variance: Float32Array): void;
+  bnApply(
+    x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array | null, beta: Float32Array | null,
+    eps: number, c: number, residual: Float32Array | null, relu: boolean, y: Float32Array,
+  ): void;
+  bnApplyBackward(
+    x: Float32Array, dy: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array | null,
+    beta: Float32Array | null, eps: number, c: number, relu: boolean, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+  ): void;
+  /** out = x > 0 ? a + b : 0 */
+  reluGradAdd(a: Float32Array, b: Float32Array, x: Float32Array, out: Float32Array): void;
+  /** out = v + c * g (float32, no fused multiply-add, as tfjs's SGD) */
+  sgdUpdate(v: Float32Array, g: Float32Array, c: number, out: Float32Array): void;
   clearCache(): void;
 }
 

@@ -20,7 +20,12 @@ interface Pending {
   deps: DataId[];
   buf: Float32Array;
   done: boolean;
+  /** What the pending output will be (e.g. a sum of two tensors), for consumers that fuse it in. */
+  tag?: LazyTag;
 }
+
+/** A pending `a + b` (same shapes, float32): a consumer may read a and b instead of the sum. */
+export interface LazyTag { op: 'add'; a: tf.TensorInfo; b: tf.TensorInfo }
 
 export class NativeBackend extends MathBackendCPU {
   readonly pool: BufferPool;
@@ -69,10 +74,10 @@ export class NativeBackend extends MathBackendCPU {
    * gradient eagerly computes dx even for the network input, which nothing ever reads. `deps` stay
    * alive (backend refcount) until then.
    */
-  lazyOutput(shape: number[], buf: Float32Array, deps: tf.TensorInfo[], run: () => void): tf.TensorInfo {
+  lazyOutput(shape: number[], buf: Float32Array, deps: tf.TensorInfo[], run: () => void, tag?: LazyTag): tf.TensorInfo {
     const info = this.makeTensorInfo(shape, 'float32', buf);
     for (const d of deps) this.incRef(d.dataId);
-    const p: Pending = { run, deps: deps.map((d) => d.dataId), buf, done: false };
+    const p: Pending = { run, deps: deps.map((d) => d.dataId), buf, done: false, tag };
     this.pending.set(info.dataId, p);
     const entry = this.data.get(info.dataId) as unknown as Record<string, unknown>;
     let current: unknown = buf;
@@ -88,6 +93,12 @@ export class NativeBackend extends MathBackendCPU {
       },
     });
     return info;
+  }
+
+  /** The tag of a still-pending lazy output (its deps are alive until it settles), else undefined. */
+  pendingTag(t: tf.TensorInfo): LazyTag | undefined {
+    const p = this.pending.get(t.dataId);
+    return p && !p.done ? p.tag : undefined;
   }
 
   private settle(dataId: DataId, p: Pending, compute: boolean): void {

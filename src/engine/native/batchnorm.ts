@@ -9,10 +9,15 @@
  * Same formulas, same moving-average update; WHITTLE_NATIVE_BN=0 turns the patch off.
  */
 import { tf, tfl } from '../tf.js';
+import type { NativeBackend } from './backend.js';
+import { RELU_GRAD } from './grads.js';
 import { sizeOf, type NativeKernel } from './kernels/types.js';
 
 export const BN_TRAIN_FWD = 'WhittleBatchNormTrainForward';
 export const BN_TRAIN_BWD = 'WhittleBatchNormTrainBackward';
+export const BN_STATS = 'WhittleBatchNormStats';
+export const BN_APPLY = 'WhittleBatchNormApply';
+export const BN_APPLY_BWD = 'WhittleBatchNormApplyBackward';
 
 function channels(x: tf.TensorInfo, ...params: Array<tf.TensorInfo | undefined>): number | undefined {
   if (x.shape.length < 1) return undefined;
@@ -49,6 +54,114 @@ export const bnTrainBackward: NativeKernel = ({ inputs, attrs, backend }) => {
   return [backend.output([...x.shape], dx), backend.output([...(gamma?.shape ?? [c])], dg), backend.output([c], db)];
 };
 
+/** Batch statistics for `batchNormTraining`: mean and variance are per-channel values the apply/backward
+ * kernels take as attributes (they are functions of x, differentiated inside BN_APPLY_BWD). */
+interface BnStats { mean: Float32Array; variance: Float32Array; epsilon: number }
+
+/**
+ * [mean, variance] of x over all axes but the last (biased variance); with movingMean/movingVariance also
+ * [moving - (moving - batch) * (1 - momentum)] for both, in float32 like tfjs-layers' update.
+ */
+export const bnStats: NativeKernel = ({ inputs, attrs, backend }) => {
+  const { x, movingMean, movingVariance } = inputs;
+  if (!x) return undefined;
+  const c = channels(x, movingMean, movingVariance);
+  const xv = backend.f32(x);
+  if (!c || !xv || xv.length === 0) return undefined;
+  const mean = new Float32Array(c);
+  const variance = new Float32Array(c);
+  backend.addon.bnStats(xv, c, mean, variance);
+  const outs = [backend.output([c], mean), backend.output([c], variance)];
+  if (movingMean && movingVariance) {
+    const mm = backend.f32(movingMean);
+    const mv = backend.f32(movingVariance);
+    if (!mm || !mv) return undefined;
+    const f = Math.fround(1 - (attrs.momentum as number));
+    const nm = new Float32Array(c);
+    const nv = new Float32Array(c);
+    for (let j = 0; j < c; j++) {
+      nm[j] = mm[j] - Math.fround(Math.fround(mm[j] - mean[j]) * f);
+      nv[j] = mv[j] - Math.fround(Math.fround(mv[j] - variance[j]) * f);
+    }
+    outs.push(backend.output([...movingMean.shape], nm), backend.output([...movingVariance.shape], nv));
+  }
+  return outs;
+};
+
+/** y = [relu](x * k + b [+ residual]) with k, b from the batch statistics; computed when first read. */
+export const bnApply: NativeKernel = ({ inputs, attrs, backend }) => {
+  const { x, gamma, beta, residual } = inputs;
+  const st = attrs as unknown as BnStats & { relu: boolean };
+  if (!x || x.dtype !== 'float32' || (residual && (residual.dtype !== 'float32' || residual.shape.join() !== x.shape.join()))) return undefined;
+  const c = channels(x, gamma, beta);
+  const n = sizeOf(x.shape);
+  if (!c || n === 0 || st.mean.length !== c || st.variance.length !== c) return undefined;
+  const y = backend.pool.alloc(n);
+  const deps = [x, gamma, beta, residual].filter((t): t is tf.TensorInfo => t !== undefined);
+  const relu = Boolean(st.relu);
+  return backend.lazyOutput([...x.shape], y, deps, () => {
+    backend.addon.bnApply(backend.f32(x)!, st.mean, st.variance, gamma ? backend.f32(gamma)! : null, beta ? backend.f32(beta)! : null,
+      st.epsilon, c, residual ? backend.f32(residual)! : null, relu, y);
+  });
+};
+
+/** [dx, dgamma, dbeta] of `bnApply` without residual (with it, the residual's gradient is dy itself). */
+export const bnApplyBackward: NativeKernel = ({ inputs, attrs, backend }) => {
+  const { x, dy, gamma, beta } = inputs;
+  const st = attrs as unknown as BnStats & { relu: boolean };
+  if (!x || !dy) return undefined;
+  const c = channels(x, gamma, beta);
+  const xv = backend.f32(x);
+  const dv = backend.f32(dy);
+  if (!c || !xv || !dv || xv.length === 0 || dv.length !== xv.length) return undefined;
+  const dx = backend.pool.alloc(xv.length);
+  const dg = new Float32Array(c);
+  const db = new Float32Array(c);
+  backend.addon.bnApplyBackward(xv, dv, st.mean, st.variance, gamma ? backend.f32(gamma)! : null, beta ? backend.f32(beta)! : null,
+    st.epsilon, c, Boolean(st.relu), dx, dg, db);
+  return [backend.output([...x.shape], dx), backend.output([...(gamma?.shape ?? [c])], dg), backend.output([...(beta?.shape ?? [c])], db)];
+};
+
+const runK = (name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>): tf.Tensor | tf.Tensor[] =>
+  tf.engine().runKernel(name, inputs as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+
+/**
+ * [relu](batchnorm(x) [+ residual]) with the given batch statistics of x, differentiated as training batch
+ * norm (through the statistics). Native backend only.
+ */
+function bnApplyOp(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, st: BnStats, relu: boolean, residual?: tf.Tensor): tf.Tensor {
+  const attrs = { mean: st.mean, variance: st.variance, epsilon: st.epsilon };
+  const backward = (dy: tf.Tensor, sx: tf.Tensor, sg: tf.Tensor, sb: tf.Tensor, fold: boolean): tf.Tensor[] =>
+    runK(BN_APPLY_BWD, { x: sx, dy, gamma: sg, beta: sb }, { ...attrs, relu: fold }) as tf.Tensor[];
+  if (!residual) {
+    const op = tf.customGrad(((xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([xx, g, b]);
+      return {
+        value: runK(BN_APPLY, { x: xx, gamma: g, beta: b }, { ...attrs, relu }) as tf.Tensor,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy, saved[0], saved[1], saved[2], relu),
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return op(x, gamma, beta);
+  }
+  const op = tf.customGrad(((xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor, save: tf.GradSaveFunc) => {
+    const y = runK(BN_APPLY, { x: xx, gamma: g, beta: b, residual: r }, { ...attrs, relu }) as tf.Tensor;
+    save(relu ? [xx, g, b, y] : [xx, g, b]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const gy = relu ? (runK(RELU_GRAD, { dy, x: saved[3] }, {}) as tf.Tensor) : tf.clone(dy);
+        return [...backward(gy, saved[0], saved[1], saved[2], false), relu ? gy : tf.clone(gy)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x, gamma, beta, residual);
+}
+
+function statsOf(mean: tf.Tensor, variance: tf.Tensor, epsilon: number): BnStats {
+  const be = tf.backend() as unknown as NativeBackend;
+  return { mean: be.f32(mean)!, variance: be.f32(variance)!, epsilon };
+}
+
 /**
  * Batch norm over all axes but the last, with batch statistics (biased variance), as in training.
  * @example const { y, mean, variance } = batchNormTraining(x, gamma, beta, 1e-5);
@@ -59,24 +172,8 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tenso
     const { mean, variance } = tf.moments(x, axes);
     return { y: tf.batchNorm(x, mean, variance, beta, gamma, epsilon), mean, variance };
   }
-  let stats: tf.Tensor[] = [];
-  const op = tf.customGrad(((xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-    const [y, mean, variance] = tf.engine().runKernel(BN_TRAIN_FWD, { x: xx, gamma: g, beta: b }, { epsilon }) as tf.Tensor[];
-    save([xx, g, mean, variance]);
-    stats = [tf.keep(mean), tf.keep(variance)]; // the op's own tidy would dispose them
-    return {
-      value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sg, sm, sv] = saved;
-        const [dx, dg, db] = tf.engine().runKernel(BN_TRAIN_BWD, { x: sx, dy, mean: sm, variance: sv, gamma: sg }, { epsilon }) as tf.Tensor[];
-        return [dx, tf.reshape(dg, sg.shape), tf.reshape(db, b.shape)];
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  const y = op(x, gamma, beta);
-  // Hand the statistics to the caller's scope (clones share the data), then drop the kept originals.
-  const [mean, variance] = [tf.clone(stats[0]), tf.clone(stats[1])];
-  tf.dispose(stats);
+  const [mean, variance] = tf.engine().runKernel(BN_STATS, { x }, {}) as tf.Tensor[];
+  const y = bnApplyOp(x, gamma, beta, statsOf(mean, variance, epsilon), false);
   return { y, mean, variance };
 }
 
@@ -90,6 +187,18 @@ interface BNLayer {
   movingVariance: tfl.LayerVariable;
 }
 type Call = (this: BNLayer, inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }) => tf.Tensor | tf.Tensor[];
+
+/**
+ * Training batch-norm outputs that a following ReLU layer (or Add layer, then ReLU) may recompute as one
+ * fused pass from the batch-norm input. The batch-norm output itself is lazy (BN_APPLY), so when nothing
+ * else reads it, its pass never runs. Keys are the tensors the layers returned.
+ */
+interface PendingBn { x: tf.Tensor; gamma: tf.Tensor; beta: tf.Tensor; stats: BnStats; residual?: tf.Tensor }
+const pendingBn = new WeakMap<tf.Tensor, PendingBn>();
+
+function usable(rec: PendingBn | undefined): rec is PendingBn {
+  return !!rec && !rec.x.isDisposed && !rec.gamma.isDisposed && !rec.beta.isDisposed && !(rec.residual?.isDisposed ?? false);
+}
 
 let patched = false;
 
@@ -105,17 +214,50 @@ export function patchBatchNormalizationLayer(nativeBackend: string): void {
       (this.axis !== -1 && this.axis !== x.rank - 1)) {
       return original.call(this, inputs, kwargs);
     }
+    const gamma = this.gamma.read();
+    const beta = this.beta.read();
     return tf.tidy(() => {
-      const { y, mean, variance } = batchNormTraining(x, this.gamma!.read(), this.beta!.read(), this.epsilon, nativeBackend);
-      const update = (v: tfl.LayerVariable, value: tf.Tensor): void => {
-        tf.tidy(() => {
-          const old = v.read();
-          v.write(tf.sub(old, tf.mul(tf.sub(old, value), 1 - this.momentum)));
-        });
-      };
-      update(this.movingMean, mean);
-      update(this.movingVariance, variance);
+      // Batch statistics and both moving averages in one kernel (tfjs-layers: 2 x (Sub, Mul, Sub)).
+      const [mean, variance, movingMean, movingVariance] = tf.engine().runKernel(BN_STATS,
+        { x, movingMean: this.movingMean.read(), movingVariance: this.movingVariance.read() }, { momentum: this.momentum }) as tf.Tensor[];
+      this.movingMean.write(movingMean);
+      this.movingVariance.write(movingVariance);
+      const stats = statsOf(mean, variance, this.epsilon);
+      const y = bnApplyOp(x, gamma, beta, stats, false);
+      pendingBn.set(y, { x, gamma, beta, stats });
       return y;
     });
+  };
+
+  // ReLU right after a training batch norm (or after batch norm + residual Add): one fused pass forward,
+  // and without a residual the ReLU mask folds into the batch-norm backward.
+  type ReluLayer = { maxValue?: number | null };
+  const reluProto = Object.getPrototypeOf(tfl.layers.reLU({})) as { call: (this: ReluLayer, inputs: tf.Tensor | tf.Tensor[], kwargs: unknown) => tf.Tensor | tf.Tensor[] };
+  const reluCall = reluProto.call;
+  reluProto.call = function (this: ReluLayer, inputs, kwargs) {
+    const t = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : undefined) : inputs;
+    const rec = t ? pendingBn.get(t) : undefined;
+    if (this.maxValue == null && tf.getBackend() === nativeBackend && usable(rec)) {
+      return tf.tidy(() => bnApplyOp(rec.x, rec.gamma, rec.beta, rec.stats, true, rec.residual));
+    }
+    return reluCall.call(this, inputs, kwargs);
+  };
+
+  // Add(shortcut, batchnorm(x)) as one lazy pass (read only if something other than a ReLU consumes it).
+  const addProto = Object.getPrototypeOf(tfl.layers.add({})) as { mergeFunction: (this: unknown, inputs: tf.Tensor[]) => tf.Tensor };
+  const merge = addProto.mergeFunction;
+  addProto.mergeFunction = function (this: unknown, inputs) {
+    if (inputs.length === 2 && tf.getBackend() === nativeBackend) {
+      for (const [i, o] of [[1, 0], [0, 1]]) {
+        const rec = pendingBn.get(inputs[i]);
+        const other = inputs[o];
+        if (usable(rec) && !rec.residual && !other.isDisposed && other.dtype === 'float32' && other.shape.join() === rec.x.shape.join()) {
+          const out = tf.tidy(() => bnApplyOp(rec.x, rec.gamma, rec.beta, rec.stats, false, other));
+          pendingBn.set(out, { ...rec, residual: other });
+          return out;
+        }
+      }
+    }
+    return merge.call(this, inputs);
   };
 }

@@ -18,9 +18,23 @@ const B_DIV = 3;
 const B_RELU_GRAD = 8;
 const B_TWICE_MUL = 10; // native/src/kernels.h
 
-/** out = x > 0 ? dy : 0 */
-export const reluGrad: NativeKernel = ({ inputs, backend }) =>
-  inputs.dy && inputs.x ? binaryOp(backend, B_RELU_GRAD, inputs.dy, inputs.x) : undefined;
+/** out = x > 0 ? dy : 0; when dy is a pending lazy sum a + b, out = x > 0 ? a + b : 0 in one pass. */
+export const reluGrad: NativeKernel = ({ inputs, backend }) => {
+  const { dy, x } = inputs;
+  if (!dy || !x) return undefined;
+  const tag = backend.pendingTag(dy);
+  if (tag?.op === 'add' && x.dtype === 'float32' && x.shape.join() === dy.shape.join()) {
+    const av = backend.f32(tag.a);
+    const bv = backend.f32(tag.b);
+    const xv = backend.f32(x);
+    if (av && bv && xv && av.length === xv.length && bv.length === xv.length) {
+      const out = backend.pool.alloc(xv.length);
+      backend.addon.reluGradAdd(av, bv, xv, out);
+      return backend.output([...x.shape], out);
+    }
+  }
+  return binaryOp(backend, B_RELU_GRAD, dy, x);
+};
 
 /** out = dy * (x * 2) */
 export const squareGrad: NativeKernel = ({ inputs, backend }) =>

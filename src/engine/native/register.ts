@@ -18,6 +18,7 @@ import * as grads from './grads.js';
 import * as shape from './kernels/shape.js';
 import * as bn from './batchnorm.js';
 import * as gather from './kernels/gather.js';
+import * as optim from './optim.js';
 
 export const NATIVE_BACKEND = 'native';
 
@@ -78,18 +79,22 @@ const NATIVE_ONLY: Record<string, NativeKernel> = {
   [grads.BN_GRAD]: grads.batchNormGrad,
   [bn.BN_TRAIN_FWD]: bn.bnTrainForward,
   [bn.BN_TRAIN_BWD]: bn.bnTrainBackward,
+  [bn.BN_STATS]: bn.bnStats,
+  [bn.BN_APPLY]: bn.bnApply,
+  [bn.BN_APPLY_BWD]: bn.bnApplyBackward,
+  [optim.SGD_UPDATE]: optim.sgdUpdate,
 };
 
-interface ProfileRow { calls: number; ms: number; native: number }
+interface ProfileRow { calls: number; ms: number; cpuMs: number; native: number }
 let profile: Map<string, ProfileRow> | undefined;
 
-/** Starts accumulating wall time per kernel (native or cpu fallback) on the native backend. */
+/** Starts accumulating wall and CPU time per kernel (native or cpu fallback) on the native backend. */
 export function startProfile(): void {
   profile = new Map();
 }
 /** Stops profiling and returns rows sorted by time, most expensive first. */
-export function stopProfile(): Array<{ kernel: string; calls: number; ms: number; nativeCalls: number }> {
-  const rows = [...(profile ?? new Map<string, ProfileRow>()).entries()].map(([kernel, r]) => ({ kernel, calls: r.calls, ms: r.ms, nativeCalls: r.native }));
+export function stopProfile(): Array<{ kernel: string; calls: number; ms: number; cpuMs: number; nativeCalls: number }> {
+  const rows = [...(profile ?? new Map<string, ProfileRow>()).entries()].map(([kernel, r]) => ({ kernel, calls: r.calls, ms: r.ms, cpuMs: r.cpuMs, nativeCalls: r.native }));
   profile = undefined;
   return rows.sort((a, b) => b.ms - a.ms);
 }
@@ -104,10 +109,13 @@ function wrap(name: string, cpu: tf.KernelFunc, nat: NativeKernel | undefined): 
   return (args) => {
     if (!profile) return run(args).out;
     const t0 = performance.now();
+    const c0 = process.cpuUsage(); // CPU time of all threads: on a shared machine, wall time also counts waiting
     const r = run(args);
-    const row = profile.get(name) ?? { calls: 0, ms: 0, native: 0 };
+    const c = process.cpuUsage(c0);
+    const row = profile.get(name) ?? { calls: 0, ms: 0, cpuMs: 0, native: 0 };
     row.calls++;
     row.ms += performance.now() - t0;
+    row.cpuMs += (c.user + c.system) / 1000;
     if (r.native) row.native++;
     profile.set(name, row);
     return r.out;
@@ -141,6 +149,7 @@ export function registerNativeBackend(loaded: LoadedAddon): string {
   }
   grads.installNativeGradients(NATIVE_BACKEND);
   bn.patchBatchNormalizationLayer(NATIVE_BACKEND);
+  optim.patchSgdOptimizer(NATIVE_BACKEND);
   registered = true;
   return NATIVE_BACKEND;
 }

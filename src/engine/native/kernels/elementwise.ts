@@ -73,7 +73,28 @@ export function binaryOp(backend: NativeBackend, op: number, a: tf.TensorInfo, b
 const binary = (op: number): NativeKernel => ({ inputs, backend }) =>
   inputs.a && inputs.b ? binaryOp(backend, op, inputs.a, inputs.b) : undefined;
 
-export const add = binary(BIN.add);
+/** Same-shape float32 sums at least this large are lazy (see `add`). */
+export const LAZY_ADD_MIN = 1 << 16;
+
+/**
+ * Add. Large same-shape float32 sums are lazy outputs tagged with their operands: the gradient
+ * accumulations tfjs's tape inserts are consumed by one ReLU-gradient kernel, which then reads the two
+ * operands directly (grads.ts `reluGrad`), and the sum itself is never written.
+ */
+export const add: NativeKernel = (args) => {
+  const { inputs, backend } = args;
+  const { a, b } = inputs;
+  if (a && b && a.dtype === 'float32' && b.dtype === 'float32' && a.shape.length === b.shape.length &&
+    a.shape.every((d, i) => d === b.shape[i]) && sizeOf(a.shape) >= LAZY_ADD_MIN) {
+    const n = sizeOf(a.shape);
+    const out = backend.pool.alloc(n);
+    const one = Int32Array.of(1);
+    return backend.lazyOutput([...a.shape], out, [a, b], () => {
+      backend.addon.binary(BIN.add, Int32Array.of(n), backend.f32(a)!, one, backend.f32(b)!, one, out);
+    }, { op: 'add', a, b });
+  }
+  return binary(BIN.add)(args);
+};
 export const sub = binary(BIN.sub);
 export const mul = binary(BIN.mul);
 export const realDiv = binary(BIN.div);
