@@ -137,13 +137,30 @@ registerPostStep('pq-sweep', async (step, ctx) => {
     model.dispose();
     const cell = `K=${k} block=${block} p=${p}`;
     ctx.info(`${cell}: ${(size.compressedBytes / 1024).toFixed(1)} KiB (×${size.ratio.toFixed(1)}), top-1 ${(100 * top1).toFixed(2)}%`);
-    rows.push([k, block, p, pct(top1), size.fp32Bytes, size.compressedBytes, bytes.length, +size.ratio.toFixed(2)]);
+    rows.push([k, block, p, pct(top1), size.fp32Bytes, size.compressedBytes, bytes.length, +size.ratio.toFixed(2), bitsByGroup(res.layers)]);
     points.push({ kb: size.compressedBytes / 1024, top1: pct(top1), cell, series: p > 0 ? `Quant-Noise p=${p}` : 'no noise' });
   }
   return {
     summary: { cells: rows.length, floatTop1: pct(floatTop1), bestTop1: rows.length ? Math.max(...rows.map((r) => Number(r[3]))) : null },
-    table: { title: 'PQ sweep (top-1 % of the decoded file; sizes in bytes: fp32, accounted, file)', columns: ['K', 'block', 'noise p', 'top-1', 'fp32 bytes', 'compressed bytes', 'file bytes', 'ratio'], rows },
+    table: { title: 'PQ sweep (top-1 % of the decoded file; sizes in bytes: fp32, accounted, file)', columns: ['K', 'block', 'noise p', 'top-1', 'fp32 bytes', 'compressed bytes', 'file bytes', 'ratio', 'index bits per layer group'], rows },
     points,
     chart: { kind: 'scatter', title: 'Accuracy vs compressed size (PQ)', x: 'kb', y: 'top1', series: 'series', label: 'cell', logX: true },
   };
 });
+
+/**
+ * Index bits per layer, grouped by the first dotted name component (iPQ's default stages):
+ * "conv1 3 · stage1 6 · stage2 7–8 · stage3 8 · fc 4". Bits vary where K is clamped on small layers.
+ */
+function bitsByGroup(layers: Array<{ plan: { layer: string }; size: { bitsPerIndex: number } }>): string {
+  const groups = new Map<string, number[]>();
+  for (const l of layers) {
+    const g = l.plan.layer.split('.')[0];
+    groups.set(g, [...(groups.get(g) ?? []), l.size.bitsPerIndex]);
+  }
+  return [...groups].map(([g, b]) => {
+    const lo = Math.min(...b);
+    const hi = Math.max(...b);
+    return `${g} ${lo === hi ? lo : `${lo}–${hi}`}`;
+  }).join(' · ');
+}

@@ -82,6 +82,7 @@ test('post steps enc, quant-sweep and pq-sweep run on a trained model and feed t
     assert.equal(byStep['pq-sweep'].table!.rows.length, 1, 'the quick budget has one cell');
     const pqRow = byStep['pq-sweep'].table!.rows[0];
     assert.deepEqual(pqRow.slice(0, 2), [16, 18], 'K and block from the quick budget');
+    assert.match(String(pqRow[8]), /^conv1 \d+ · stage1 \d+(–\d+)? · stage2 \d+(–\d+)? · stage3 \d+(–\d+)? · fc \d+$/, 'index bits per layer group');
     assert.ok((pqRow[5] as number) < (pqRow[4] as number), 'PQ compressed size below fp32 size');
     const rep = await buildReport(out, { png: false });
     for (const s of ['Post-training: enc', 'Post-training: quant-sweep', 'Post-training: pq-sweep']) assert.match(rep.html, new RegExp(s));
