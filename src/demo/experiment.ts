@@ -53,7 +53,7 @@ export function demoExperiment(o: DemoOptions = {}): { experiment: Experiment; d
         post: post([
           { step: 'enc', target: 0.5, methods: ['uniform', 'map'], metric: 'pca', finetuneEpochs: 1 },
           { step: 'quant-sweep', bits: [8, 4], rates: [0.1], observers: ['histogram'], finetuneEpochs: 1 },
-          { step: 'pq-sweep', ks: [64], blocks: [9], noiseRates: [0], finetuneEpochs: 0 }, // PQ layers train slowly (gather-based weight rebuild); quantise only
+          { step: 'pq-sweep', ks: [64], blocks: [9], noiseRates: [0], stages: ['.*'], finetuneEpochs: 1 }, // one iPQ stage + one centroid fine-tuning epoch
         ]),
       },
       { name: 'repr', config: { repr: { unit: 'epoch', s1: 1, s2: 1, cycles: 1, scope: 'perLayer', dropFraction: 0.3 } } },
