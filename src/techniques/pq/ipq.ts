@@ -135,15 +135,26 @@ export async function runIPQ(trained: tfl.LayersModel, opts: IPQOptions = {}): P
   return { model: current, layers: reports, stages };
 }
 
-/** A TrainHook that checkpoints the PQ layers' noise RNG streams (exact resume of noisy fine-tuning). */
-export function pqNoiseHook(model: tfl.LayersModel): TrainHook {
-  const layers = () => model.layers.filter(isPQLayer);
+/** Layers that draw noise from their own RNG stream (PQ layers, block-noise layers). */
+export interface NoisyLayer {
+  name: string;
+  noiseState(): RngState;
+  setNoiseState(s: RngState): void;
+}
+
+/** A TrainHook named `name` that checkpoints the noise RNG streams of `layers()` (exact resume). */
+export function noiseStateHook(name: string, layers: () => NoisyLayer[]): TrainHook {
   return {
-    name: 'pq-noise',
+    name,
     state: () => ({ json: Object.fromEntries(layers().map((l) => [l.name, l.noiseState()])) }),
     loadState: (s) => {
       const st = (s.json ?? {}) as Record<string, RngState>;
       for (const l of layers()) if (st[l.name]) l.setNoiseState(st[l.name]);
     },
   };
+}
+
+/** A TrainHook that checkpoints the PQ layers' noise RNG streams (exact resume of noisy fine-tuning). */
+export function pqNoiseHook(model: tfl.LayersModel): TrainHook {
+  return noiseStateHook('pq-noise', () => model.layers.filter(isPQLayer));
 }

@@ -10,11 +10,10 @@
 import { z } from 'zod';
 import type { tf, tfl } from '../../engine/tf.js';
 import { ConfigError } from '../../core/errors.js';
-import type { RngState } from '../../core/rng.js';
 import type { TrainHook } from '../../train/hooks.js';
 import { rebuildModel } from '../quant/clone.js';
 import { parsePQConfig } from './config.js';
-import { planModel } from './ipq.js';
+import { noiseStateHook, planModel } from './ipq.js';
 import { BlockNoiseConv2D, BlockNoiseDense, isBlockNoiseLayer } from './noise-layers.js';
 
 export const PQNoiseConfigSchema = z.strictObject({
@@ -68,13 +67,5 @@ export function pqNoiseTechnique(model: tfl.LayersModel, section: z.input<typeof
 
 /** Checkpoints the block-noise RNG streams (exact resume). */
 export function blockNoiseHook(model: tfl.LayersModel): TrainHook {
-  const layers = () => model.layers.filter(isBlockNoiseLayer);
-  return {
-    name: 'pq-block-noise',
-    state: () => ({ json: Object.fromEntries(layers().map((l) => [l.name, l.noiseState()])) }),
-    loadState: (s) => {
-      const st = (s.json ?? {}) as Record<string, RngState>;
-      for (const l of layers()) if (st[l.name]) l.setNoiseState(st[l.name]);
-    },
-  };
+  return noiseStateHook('pq-block-noise', () => model.layers.filter(isBlockNoiseLayer));
 }
