@@ -7,9 +7,9 @@ import { initBackend, BACKEND_NAMES, type BackendName } from '../../engine/backe
 import { parseBlockSpec } from '../../techniques/pq/config.js';
 import { runPQ, type PQRunReport } from '../../techniques/pq/pipeline.js';
 import { formatBytes } from '../../techniques/pq/size.js';
-import type { DatasetName } from '../../data/index.js';
+import { addCheckpointDataOptions, parseCheckpointData, type CheckpointDataFlags } from '../checkpoint-data-flags.js';
 
-interface Opts {
+interface Opts extends CheckpointDataFlags {
   checkpoint: string;
   out: string;
   k: string;
@@ -22,11 +22,6 @@ interface Opts {
   finetuneEpochs: string;
   noiseRate: string;
   lr: string;
-  batchSize: string;
-  dataset?: DatasetName;
-  dataDir?: string;
-  limitTrain?: string;
-  limitVal?: string;
   centroids: 'fp16' | 'fp32';
   coding: 'packed' | 'huffman';
   seed: string;
@@ -34,7 +29,6 @@ interface Opts {
   json?: boolean;
 }
 
-const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
 const pct = (v: number | undefined): string => (v === undefined ? 'n/a' : `${(100 * v).toFixed(2)} %`);
 
 function print(r: PQRunReport, out: string): void {
@@ -60,7 +54,7 @@ function print(r: PQRunReport, out: string): void {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('pq')
     .description('iPQ: product-quantise a checkpoint (k-means codebooks, centroid fine-tuning) into a compressed model file')
     .requiredOption('--checkpoint <dir>', 'run or checkpoint directory')
@@ -75,30 +69,25 @@ export function register(program: Command): void {
     .option('--finetune-epochs <n>', 'centroid fine-tuning epochs after each stage', '0')
     .option('--noise-rate <p>', 'Quant-Noise block drop rate during fine-tuning', '0')
     .option('--lr <x>', 'fine-tuning learning rate (SGD, momentum 0.9)', '0.01')
-    .option('--batch-size <n>', 'batch size', '128')
-    .option('--dataset <name>', 'cifar10 | cifar100 | shapes (default: the checkpoint\'s, else cifar10)')
-    .option('--data-dir <dir>', 'dataset folder')
-    .option('--limit-train <n>', 'use only the first N training images')
-    .option('--limit-val <n>', 'use only the first N validation images')
     .option('--centroids <dtype>', 'codebook storage: fp16 | fp32', 'fp16')
     .option('--coding <kind>', 'index coding: packed | huffman', 'packed')
     .option('--seed <n>', 'seed', '0')
     .option('--backend <name>', `backend: ${BACKEND_NAMES.join('|')}`, 'auto')
-    .option('--json', 'print the report as JSON')
-    .action(async (o: Opts) => {
-      await initBackend(o.backend);
-      const report = await runPQ({
-        checkpoint: o.checkpoint, out: o.out,
-        config: {
-          k: Number(o.k), blockSizes: parseBlockSpec(o.block), subspaces: Number(o.subspaces), iterations: Number(o.iterations),
-          include: o.include, exclude: o.exclude, seed: Number(o.seed), centroidDtype: o.centroids === 'fp32' ? 'F32' : 'F16',
-        },
-        stages: o.stages?.split(';').filter(Boolean),
-        finetuneEpochs: Number(o.finetuneEpochs), noiseRate: Number(o.noiseRate), lr: Number(o.lr), batchSize: Number(o.batchSize),
-        dataset: o.dataset, dataDir: o.dataDir, limitTrain: num(o.limitTrain), limitVal: num(o.limitVal), coding: o.coding, seed: Number(o.seed),
-        log: o.json ? undefined : (l) => console.log(l),
-      });
-      if (o.json) console.log(JSON.stringify(report));
-      else print(report, o.out);
+    .option('--json', 'print the report as JSON');
+  addCheckpointDataOptions(cmd).action(async (o: Opts) => {
+    const data = parseCheckpointData(o);
+    await initBackend(o.backend);
+    const report = await runPQ({
+      checkpoint: o.checkpoint, out: o.out,
+      config: {
+        k: Number(o.k), blockSizes: parseBlockSpec(o.block), subspaces: Number(o.subspaces), iterations: Number(o.iterations),
+        include: o.include, exclude: o.exclude, seed: Number(o.seed), centroidDtype: o.centroids === 'fp32' ? 'F32' : 'F16',
+      },
+      stages: o.stages?.split(';').filter(Boolean),
+      finetuneEpochs: Number(o.finetuneEpochs), noiseRate: Number(o.noiseRate), lr: Number(o.lr), ...data, coding: o.coding, seed: Number(o.seed),
+      log: o.json ? undefined : (l) => console.log(l),
     });
+    if (o.json) console.log(JSON.stringify(report));
+    else print(report, o.out);
+  });
 }

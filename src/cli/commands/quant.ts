@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../engine/backend.js';
 import { tfl } from '../../engine/tf.js';
-import { ConfigError, WhittleError } from '../../core/errors.js';
+import { WhittleError } from '../../core/errors.js';
 import { createModel } from '../../models/registry.js';
 import { loadCheckpoint, restoreWeights, imageBatchSource, imageEvalBatches } from '../../train/index.js';
-import { dataConfigSchema, type DataConfig } from '../../config/run-config.js';
+import { dataConfigSchema } from '../../config/run-config.js';
 import { loadRunData } from '../run-data.js';
+import { addCheckpointDataOptions, numberFlag, parseCheckpointData, type CheckpointDataFlags } from '../checkpoint-data-flags.js';
 import {
   OBSERVER_KINDS, parseQuantConfig, quantLayers, stripQuantization, runQuant, runQuantSweep, formatSweepTable,
   type ObserverKind, type QuantConfig, type QuantRunReport,
@@ -53,11 +54,6 @@ export function addQuantOptions(cmd: Command): Command {
 
 const list = (s: string | undefined) => (s ? s.split(',').map((v) => v.trim()).filter(Boolean) : undefined);
 
-function numberFlag(flag: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new ConfigError(flag, `expected a number, got "${v}"`);
-  return n;
-}
 
 /** Flags → a validated QuantConfig (one value per flag). */
 export function quantConfigFromFlags(o: QuantFlags, seed = 0): QuantConfig {
@@ -77,18 +73,13 @@ export function quantConfigFromFlags(o: QuantFlags, seed = 0): QuantConfig {
   }, '--quant');
 }
 
-interface Opts extends QuantFlags {
+interface Opts extends QuantFlags, CheckpointDataFlags {
   checkpoint: string;
   out?: string;
   epochs: string;
   lr: string;
   momentum: string;
   weightDecay: string;
-  batchSize: string;
-  dataset?: DataConfig['name'];
-  dataDir?: string;
-  limitTrain?: string;
-  limitVal?: string;
   maxIterations?: string;
   seed: string;
   backend: BackendName;
@@ -131,30 +122,26 @@ export function register(program: Command): void {
     .option('--lr <x>', 'SGD learning rate', '0.01')
     .option('--momentum <m>', 'SGD momentum', '0.9')
     .option('--weight-decay <w>', 'SGD weight decay', '0')
-    .option('--batch-size <n>', 'batch size', '128')
-    .option('--dataset <name>', 'cifar10 | cifar100 | shapes (default: the checkpoint run\'s data)')
-    .option('--data-dir <dir>', 'dataset folder')
-    .option('--limit-train <n>', 'use only the first N training images')
-    .option('--limit-val <n>', 'use only the first N validation images')
     .option('--max-iterations <n>', 'stop fine-tuning after N steps')
     .option('--seed <n>', 'seed (noise masks and data order)', '0')
     .option('--backend <name>', `backend: ${BACKEND_NAMES.join('|')}`, 'auto')
     .option('--sweep', 'run every combination of comma-separated --bits, --noise-rate and --observer')
     .option('--json', 'print the report(s) as JSON');
-  addQuantOptions(cmd).action(async (o: Opts) => {
+  addQuantOptions(addCheckpointDataOptions(cmd)).action(async (o: Opts) => {
+    const flags = parseCheckpointData(o);
     await initBackend(o.backend);
     const seed = numberFlag('--seed', o.seed);
     const { model, meta, data: ckData } = await fromCheckpoint(o.checkpoint);
     const base = (ckData && typeof ckData === 'object' ? ckData : {}) as Record<string, unknown>;
     const dataCfg = dataConfigSchema.parse({
       ...base,
-      ...(o.dataset ? { name: o.dataset } : {}),
-      ...(o.dataDir ? { dir: o.dataDir } : {}),
-      ...(o.limitTrain ? { trainSubset: numberFlag('--limit-train', o.limitTrain) } : {}),
-      ...(o.limitVal ? { valSubset: numberFlag('--limit-val', o.limitVal) } : {}),
+      ...(flags.dataset ? { name: flags.dataset } : {}),
+      ...(flags.dataDir ? { dir: flags.dataDir } : {}),
+      ...(flags.limitTrain ? { trainSubset: flags.limitTrain } : {}),
+      ...(flags.limitVal ? { valSubset: flags.limitVal } : {}),
     });
     const data = await loadRunData(dataCfg, seed);
-    const batchSize = numberFlag('--batch-size', o.batchSize);
+    const batchSize = flags.batchSize;
     const common = {
       model,
       train: imageBatchSource(data.train, { batchSize, shuffle: true, augment: dataCfg.augment, normalize: data.normalization }),
