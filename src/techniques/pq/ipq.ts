@@ -122,6 +122,11 @@ export async function runIPQ(trained: tfl.LayersModel, opts: IPQOptions = {}): P
     const { quantized, reports: r } = quantizeLayers(current, todo, cfg);
     reports.push(...r);
     const next = await toPQModel(current, quantized, { noiseRate: opts.noiseRate ?? 0, noiseSeed: cfg.seed });
+    // Layers quantised in earlier stages are rebuilt too: continue their noise streams, do not replay them.
+    for (const l of current.layers.filter(isPQLayer)) {
+      const n = next.getLayer(l.name);
+      if (isPQLayer(n)) n.setNoiseState(l.noiseState());
+    }
     if (current !== trained) current.dispose(); // never the caller's model
     current = next;
     todo.forEach((p) => done.add(p.layer));

@@ -95,3 +95,22 @@ test('format errors name the problem', async () => {
   const err = tf.max(tf.abs(tf.sub(d.model.predict(x) as tf.Tensor, res.model.predict(x) as tf.Tensor))).dataSync()[0];
   assert.ok(err < 5e-2, `fp16 vanilla ${err}`);
 });
+
+test('iPQ noise streams continue across stages (a layer rebuilt in a later stage does not replay its masks)', async () => {
+  const model = createModel('resnet20', { inputShape: [8, 8, 3], seed: 5 });
+  const states: Array<Record<string, unknown>> = [];
+  const res = await runIPQ(model, {
+    config: { k: 4, iterations: 1 }, stages: ['^conv1$', '^stage1'], noiseRate: 0.5,
+    finetune: async (m) => {
+      const conv1 = m.getLayer('conv1');
+      if (!isPQLayer(conv1)) throw new Error('conv1 should be PQ');
+      states.push({ before: conv1.noiseState() });
+      tf.dispose(conv1.kernel(true)); // one noisy forward's mask draw advances the stream
+      states[states.length - 1].after = conv1.noiseState();
+    },
+  });
+  assert.equal(states.length, 2);
+  assert.deepEqual(states[1].before, states[0].after, 'stage 2 starts conv1\'s stream where stage 1 left it');
+  assert.notDeepEqual(states[1].before, states[0].before);
+  res.model.dispose();
+});
