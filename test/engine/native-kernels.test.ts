@@ -32,6 +32,9 @@ const convCases: ConvCase[] = [
   { n: 2, h: 8, w: 8, ci: 3, co: 4, k: [7, 7], s: 2, pad: 'same' },
   { n: 2, h: 12, w: 12, ci: 16, co: 32, k: [3, 3], s: 2, pad: 'same' },
   { n: 2, h: 9, w: 9, ci: 3, co: 4, k: [3, 3], s: 1, pad: 'same', d: 2 },
+  // 3x3 / stride 1 / pad 1 with 32+ channels in and out: oneDNN Winograd (blocked layout) on native
+  { n: 3, h: 10, w: 10, ci: 32, co: 48, k: [3, 3], s: 1, pad: 'same' },
+  { n: 2, h: 8, w: 8, ci: 64, co: 64, k: [3, 3], s: 1, pad: 1 },
 ];
 
 for (const c of convCases) {
