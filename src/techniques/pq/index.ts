@@ -11,7 +11,8 @@ export { huffmanEncode, huffmanDecode, huffmanCodeLengths, empiricalEntropy, ent
 export { packBits, unpackBits } from './pack.js';
 export { PQConv2D, PQDense, rebuildKernel, isPQLayer, type PQLayerArgs } from './layers.js';
 export { toPQModel, toFloatModel, setNoiseRate, quantizableLayers, pqWeights } from './convert.js';
-export { runIPQ, planModel, quantizeLayers, defaultStages, pqNoiseHook, type IPQOptions, type IPQResult, type StageInfo, type QuantizedLayerReport } from './ipq.js';
+export { runIPQ, planModel, quantizeLayers, defaultStages, pqNoiseHook, noiseStateHook, type NoisyLayer, type IPQOptions, type IPQResult, type StageInfo, type QuantizedLayerReport } from './ipq.js';
 export { encodePQModel, decodePQModel, decodeKernels, PQ_FORMAT, PQ_FORMAT_VERSION, type PQLayerMeta, type EncodeOptions, type DecodedPQFile } from './format.js';
 export { registerSegmentSumKernels } from './segment-sum-kernels.js';
-export { BlockNoiseConv2D, BlockNoiseDense, blockNoiseMask, withBlockNoise, withoutBlockNoise, type BlockNoiseArgs } from './noise-layers.js';
+export { BlockNoiseConv2D, BlockNoiseDense, blockNoiseMask, withBlockNoise, withoutBlockNoise, stripBlockNoise, isBlockNoiseLayer, type BlockNoiseArgs } from './noise-layers.js';
+export { pqNoiseTechnique, blockNoiseHook, PQNoiseConfigSchema, type PQNoiseConfig } from './noise-technique.js';
