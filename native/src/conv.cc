@@ -104,7 +104,7 @@ static memory& weights_in(std::unique_ptr<memory>& cache, const memory::desc& md
 
 
 // Winograd F(4x4, 3x3) for 3x3 / stride 1 / pad 1 convs with 32+ channels in and out (multiples of 16),
-// no bias, no ReLU: the ResNet-56 stages 2 and 3 shapes. oneDNN runs it only on blocked layouts, so
+// no ReLU (forward may add a bias): ResNet-56 stages 2-3, the vanilla net's 32-channel layers. oneDNN runs it only on blocked layouts, so
 // activations are reordered NHWC <-> blocked around each pass (~5% of the pass); the passes themselves
 // ran 35-40% faster than direct NHWC at 32/64 channels on 2 AVX-512 threads. WHITTLE_WINOGRAD=0 disables.
 struct WinoPlan {
@@ -114,7 +114,10 @@ struct WinoPlan {
   std::unique_ptr<convolution_backward_data> bwd_d;
   std::unique_ptr<convolution_backward_weights::primitive_desc> bwd_w_pd;
   std::unique_ptr<convolution_backward_weights> bwd_w;
-  std::unique_ptr<memory> w_fwd, w_bwd, dw;  // weights in the primitives' layouts
+  std::unique_ptr<convolution_forward::primitive_desc> fwd_b_pd;  // with bias (created on first use)
+  std::unique_ptr<convolution_forward> fwd_b;
+  bool bias_failed = false;
+  std::unique_ptr<memory> w_fwd, w_fwd_b, w_bwd, dw;  // weights in the primitives' layouts
   std::unique_ptr<memory> a, b;              // blocked activations (src/dst), reused by all passes
   bool ok = false;
 };
@@ -196,14 +199,27 @@ std::string conv_fwd(const ConvDims& d, const float* x, const float* wt, const f
   return guard([&] {
     auto& p = plan_for(d);
     bool hb = bias != nullptr;
-    if (!hb && !relu) {
-      if (WinoPlan* w = wino_for(d)) {
-        memory& wm = weights_in(w->w_fwd, w->fwd_pd->weights_desc(), p.w_user_md, wt);
-        reorder_in(p.x_md, x, *w->a);
-        w->fwd->execute(strm(), {{DNNL_ARG_SRC, *w->a}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, *w->b}});
-        reorder_out(*w->b, p.y_md, y);
-        return;
+    WinoPlan* w = relu ? nullptr : wino_for(d);
+    if (w && hb && !w->fwd_b && !w->bias_failed) {
+      try {
+        memory::desc xa(w->fwd_pd->src_desc()), ya(w->fwd_pd->dst_desc()), wa(w->fwd_pd->weights_desc());
+        convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_winograd, xa, wa, p.b_md, ya,
+                                     p.strides, p.dil, p.pl, p.pr);
+        w->fwd_b_pd = std::make_unique<convolution_forward::primitive_desc>(fd, eng());
+        w->fwd_b = std::make_unique<convolution_forward>(*w->fwd_b_pd);
+      } catch (dnnl::error&) {
+        w->bias_failed = true;
       }
+    }
+    if (w && (!hb || w->fwd_b)) {
+      auto& wpd = hb ? *w->fwd_b_pd : *w->fwd_pd;
+      memory& wm = weights_in(hb ? w->w_fwd_b : w->w_fwd, wpd.weights_desc(), p.w_user_md, wt);
+      reorder_in(p.x_md, x, *w->a);
+      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, *w->a}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, *w->b}};
+      if (hb) args.insert({DNNL_ARG_BIAS, memory(p.b_md, eng(), const_cast<float*>(bias))});
+      (hb ? *w->fwd_b : *w->fwd).execute(strm(), args);
+      reorder_out(*w->b, p.y_md, y);
+      return;
     }
     auto& pd = fwd_pd(p, d, hb, relu);
     if (!p.fwd[hb][relu]) p.fwd[hb][relu] = std::make_unique<convolution_forward>(pd);
@@ -275,25 +291,43 @@ std::string conv_bwd_weights(const ConvDims& d, const float* x, const float* dy,
   });
 }
 
+static std::string gemm_one(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c,
+                            const float* bias, int act) {
+  float beta = 0.f;
+  if (bias) {
+    for (int64_t r = 0; r < m; r++) std::memcpy(c + r * n, bias, sizeof(float) * n);
+    beta = 1.f;
+  }
+  dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.f, a, ta ? m : k, b, tb ? k : n, beta, c, n);
+  if (st != dnnl_success) return "dnnl_sgemm failed with status " + std::to_string((int)st);
+  if (act == 1) {
+    int64_t t = m * n;
+#pragma omp parallel for simd if (t > 65536 && !omp_in_parallel())
+    for (int64_t j = 0; j < t; j++) c[j] = c[j] < 0.f ? 0.f : c[j];
+  }
+  return "";
+}
+
 std::string gemm(bool ta, bool tb, int64_t batch, int64_t m, int64_t n, int64_t k, const float* a, int64_t sa,
                  const float* b, int64_t sb, float* c, const float* bias, int act) {
+  // Many small products (attention heads: batch x heads of 50x64x50): one OpenMP region over the batch,
+  // each sgemm single-threaded inside it, instead of one threaded sgemm (and one thread wake-up) per item.
+  int nt = omp_get_max_threads();
+  if (batch >= 2 * nt && nt > 1 && m * n * k <= (int64_t)1 << 22) {
+    std::string err;
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < batch; i++) {
+      std::string e = gemm_one(ta, tb, m, n, k, a + i * sa, b + i * sb, c + i * m * n, bias, act);
+      if (!e.empty()) {
+#pragma omp critical
+        err = e;
+      }
+    }
+    return err;
+  }
   for (int64_t i = 0; i < batch; i++) {
-    const float* ai = a + i * sa;
-    const float* bi = b + i * sb;
-    float* ci = c + i * m * n;
-    float beta = 0.f;
-    if (bias) {
-      for (int64_t r = 0; r < m; r++) std::memcpy(ci + r * n, bias, sizeof(float) * n);
-      beta = 1.f;
-    }
-    dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.f, ai, ta ? m : k, bi, tb ? k : n, beta,
-                                  ci, n);
-    if (st != dnnl_success) return "dnnl_sgemm failed with status " + std::to_string((int)st);
-    if (act == 1) {
-      int64_t t = m * n;
-#pragma omp parallel for simd if (t > 65536)
-      for (int64_t j = 0; j < t; j++) ci[j] = ci[j] < 0.f ? 0.f : ci[j];
-    }
+    std::string e = gemm_one(ta, tb, m, n, k, a + i * sa, b + i * sb, c + i * m * n, bias, act);
+    if (!e.empty()) return e;
   }
   return "";
 }

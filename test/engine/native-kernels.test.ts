@@ -67,6 +67,10 @@ const mmCases: Array<{ a: number[]; b: number[]; ta?: boolean; tb?: boolean }> =
   { a: [3, 4, 6], b: [3, 6, 2] },
   { a: [3, 4, 6], b: [6, 2] },
   { a: [64, 300], b: [300, 10] },
+  // many small products (attention heads): one OpenMP region over the batch on native
+  { a: [24, 9, 16], b: [24, 16, 9] },
+  { a: [12, 16, 9], b: [12, 7, 16], ta: true, tb: true },
+  { a: [10, 5, 8], b: [8, 6] },
 ];
 for (const c of mmCases) {
   test(`native matMul matches cpu: ${JSON.stringify(c)}`, { skip }, async () => {
