@@ -62,7 +62,7 @@ for (const name of models) {
 if (!process.argv.includes('--no-torch')) {
   const py = join(dirname(fileURLToPath(import.meta.url)), 'clip_bench_torch.py');
   const python = process.env.PYTHON ?? '/usr/bin/python3';
-  const p = spawnSync(python, [py, models.join(','), batches.join(','), String(reps)], { encoding: 'utf8' });
+  const p = spawnSync(python, [py, models.join(','), batches.join(','), String(reps), String(info.threads ?? 0)], { encoding: 'utf8' });
   if (p.status !== 0) console.log(`torch: unavailable (${(p.stderr || p.error?.message || '').trim().split('\n').pop()})`);
   else {
     process.stdout.write(p.stdout);

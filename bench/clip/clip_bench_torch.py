@@ -29,6 +29,8 @@ def timed(fn, reps):
 
 def main():
     names, batches, reps = sys.argv[1].split(","), [int(b) for b in sys.argv[2].split(",")], int(sys.argv[3])
+    if len(sys.argv) > 4 and int(sys.argv[4]) > 0:
+        torch.set_num_threads(int(sys.argv[4]))  # same thread count as Whittle's run
     print(f"torch {torch.__version__} threads {torch.get_num_threads()}")
     for name in names:
         cfg = CONFIGS[name]
