@@ -52,7 +52,7 @@ registerPostStep('quant-sweep', async (step, ctx) => {
   };
   const rows = await runQuantSweep(spec, {
     model, train: ctx.trainSource, val: ctx.valBatches, epochs: budgetValue(step.finetuneEpochs, ctx.budget, 1),
-    lr: ctx.run.config.train.lr * 0.1, seed: ctx.run.seed, log: (l) => ctx.log({ type: 'quant', message: l }),
+    lr: ctx.run.config.train.lr * 0.1, seed: ctx.run.seed, log: (l) => ctx.log({ type: 'quant', message: l }), signal: ctx.signal,
   }, (r) => ctx.info(`int${r.bits} ${r.observer} p=${r.noiseRate}: tuned ${(100 * (r.report.accuracy.finetuned ?? NaN)).toFixed(2)}%`));
   model.dispose();
   const pct = (v: number | undefined) => (v === undefined ? null : +(100 * v).toFixed(2));

@@ -40,6 +40,8 @@ export interface QuantRunOptions {
   log?: (line: string) => void;
   /** Stop fine-tuning after this many steps (quick runs, tests). */
   maxIterations?: number;
+  /** Stop fine-tuning at the next step once aborted (Ctrl-C in an experiment's post step). */
+  signal?: AbortSignal;
 }
 
 export interface QuantRunReport {
@@ -69,12 +71,13 @@ export async function runQuant(o: QuantRunOptions): Promise<QuantRunReport & { m
   let iterations = 0;
   if (o.epochs > 0) {
     if (!o.train) throw new FormatError('quant', 'fine-tuning (epochs > 0) needs training data');
+    const optimizer = new Sgd({ momentum: o.momentum ?? 0.9, weightDecay: o.weightDecay ?? 0 });
     const r = await train({
       model: qm,
       data: o.train,
       evalData: o.val,
       epochs: o.epochs,
-      optimizer: new Sgd({ momentum: o.momentum ?? 0.9, weightDecay: o.weightDecay ?? 0 }),
+      optimizer,
       lr: o.lr ?? 0.01,
       seed: o.seed ?? 0,
       hooks: [quantNoiseHook(qm)],
@@ -82,7 +85,8 @@ export async function runQuant(o: QuantRunOptions): Promise<QuantRunReport & { m
       meta: { ...o.meta, quant: cfg },
       config: { quant: cfg, lr: o.lr, epochs: o.epochs },
       maxIterations: o.maxIterations,
-    });
+      signal: o.signal,
+    }).finally(() => optimizer.dispose()); // its momentum slots: one sweep runs many cells
     iterations = r.iteration;
     accuracy.finetuned = r.final?.top1 ?? (await top1(qm, o.val));
     log(`  fine-tuned ${o.epochs} epoch(s), ${iterations} steps: ${fmt(accuracy.finetuned)}`);

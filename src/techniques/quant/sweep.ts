@@ -44,6 +44,7 @@ export async function runQuantSweep(
 ): Promise<SweepRow[]> {
   const rows: SweepRow[] = [];
   for (const cell of sweepCells(spec)) {
+    if (common.signal?.aborted) break; // Ctrl-C: the cells done so far are returned
     const { model, ...report } = await runQuant({ ...common, config: cell.config, out: common.out ? join(common.out, cell.id) : undefined });
     model.dispose();
     const row = { bits: report.config.bits, observer: report.config.observer.kind, noiseRate: report.config.noiseRate, report };
