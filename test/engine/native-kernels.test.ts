@@ -154,7 +154,7 @@ test('native batchNorm, softmax, transpose and addN match cpu', { skip }, async 
   );
 });
 
-test('native data movement (slice, stridedSlice, pad, tile, transpose, 1x1 avgPool) matches cpu', { skip }, async () => {
+test('native data movement (slice, stridedSlice, pad, tile, transpose, avgPool) matches cpu', { skip }, async () => {
   const s = [4, 9, 7, 6];
   await check('slice', () => tf.slice(tn(s, 1), [1, 2, 0, 3], [2, 5, -1, 3]));
   await check('slice grad', () => tf.grads((x: tf.Tensor) => tf.sum(tf.square(tf.slice(x, [1, 2, 0, 3], [2, 5, -1, 3]))))([tn(s, 1)]));
@@ -171,7 +171,14 @@ test('native data movement (slice, stridedSlice, pad, tile, transpose, 1x1 avgPo
       tf.grads((x: tf.Tensor) => tf.sum(tf.square(tf.avgPool(x as tf.Tensor4D, 1, st, 'valid'))))([t4([4, 9, 8, 6], 6)]),
     );
   }
-  await check('avgPool 3x3 (cpu fallback)', () => tf.avgPool(t4([2, 9, 8, 3], 6), 3, 2, 'same'));
+  // Windowed pools (CLIP RN50's 2×2 anti-aliasing pools); 'same' padding is left out of the divisor.
+  const pools: Array<[number[], number | [number, number], number | [number, number], 'same' | 'valid']> = [
+    [[2, 8, 8, 5], 2, 2, 'valid'], [[2, 9, 8, 3], 3, 2, 'same'], [[1, 7, 9, 4], 3, 1, 'same'], [[3, 10, 7, 2], [2, 3], [1, 2], 'valid'],
+    [[1, 14, 14, 64], 7, 7, 'valid'],
+  ];
+  for (const [shape, f, st, pad] of pools) {
+    await check(`avgPool ${JSON.stringify([shape, f, st, pad])}`, () => tf.avgPool(t4(shape, 6), f, st, pad));
+  }
 });
 
 test('native fused gradients (relu, square, mean, batch-norm through moments) match cpu', { skip }, async () => {

@@ -123,30 +123,75 @@ export const transpose: NativeKernel = ({ inputs, attrs, backend }) => {
 };
 
 /** 1x1 average pooling with stride s is subsampling (ResNet option-A shortcuts). */
-function subsampleInfo(xShape: number[], attrs: Record<string, unknown>): tf.backend_util.Conv2DInfo | undefined {
+function poolInfo(xShape: number[], attrs: Record<string, unknown>): tf.backend_util.Conv2DInfo | undefined {
   if (xShape.length !== 4) return undefined;
-  const info = tf.backend_util.computePool2DInfo(
+  return tf.backend_util.computePool2DInfo(
     xShape as [number, number, number, number], attrs.filterSize as [number, number] | number, attrs.strides as [number, number] | number,
     1, attrs.pad as 'valid' | 'same' | number, attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
   );
-  if (info.filterHeight !== 1 || info.filterWidth !== 1) return undefined;
+}
+
+/** A 1×1 window without padding: pooling is a strided copy. */
+function subsampleInfo(xShape: number[], attrs: Record<string, unknown>): tf.backend_util.Conv2DInfo | undefined {
+  const info = poolInfo(xShape, attrs);
+  if (!info || info.filterHeight !== 1 || info.filterWidth !== 1) return undefined;
   const p = info.padInfo;
   if (p.top !== 0 || p.left !== 0) return undefined;
   return info;
+}
+
+/**
+ * Windowed average over NHWC (channels innermost, so each window is a sum of contiguous channel
+ * vectors); padding excluded from the divisor, as tfjs/TF. tfjs's cpu kernel, which the native backend
+ * otherwise falls back to, took 62 of 220 ms per CLIP RN50 image (its 2×2 anti-aliasing pools).
+ */
+function windowAvgPool(xv: Float32Array, info: tf.backend_util.Conv2DInfo, out: Float32Array): void {
+  const { batchSize: nb, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+  const { filterHeight: fh, filterWidth: fw } = info;
+  const { top, left } = info.padInfo;
+  const acc = new Float32Array(c);
+  for (let b = 0; b < nb; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const y0 = oy * sh - top;
+      for (let ox = 0; ox < ow; ox++) {
+        const x0 = ox * sw - left;
+        acc.fill(0);
+        let count = 0;
+        for (let fy = 0; fy < fh; fy++) {
+          const y = y0 + fy;
+          if (y < 0 || y >= h) continue;
+          for (let fx = 0; fx < fw; fx++) {
+            const x = x0 + fx;
+            if (x < 0 || x >= w) continue;
+            const base = ((b * h + y) * w + x) * c;
+            for (let ch = 0; ch < c; ch++) acc[ch] += xv[base + ch];
+            count++;
+          }
+        }
+        const o = ((b * oh + oy) * ow + ox) * c;
+        const inv = count > 0 ? 1 / count : 0;
+        for (let ch = 0; ch < c; ch++) out[o + ch] = acc[ch] * inv;
+      }
+    }
+  }
 }
 
 export const avgPool: NativeKernel = ({ inputs, attrs, backend }) => {
   const x = inputs.x;
   if (!x) return undefined;
   const xv = backend.f32(x);
-  const info = xv && subsampleInfo(x.shape, attrs);
+  const info = xv && poolInfo(x.shape, attrs);
   if (!xv || !info) return undefined;
   const outShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
   const n = sizeOf(outShape);
   if (n === 0) return undefined;
-  const xs = stridesOf(x.shape);
   const out = backend.pool.alloc(n);
-  copy(backend, outShape, xv, [xs[0], xs[1] * info.strideHeight, xs[2] * info.strideWidth, 1], 0, out, stridesOf(outShape), 0);
+  if (subsampleInfo(x.shape, attrs)) {
+    const xs = stridesOf(x.shape);
+    copy(backend, outShape, xv, [xs[0], xs[1] * info.strideHeight, xs[2] * info.strideWidth, 1], 0, out, stridesOf(outShape), 0);
+  } else {
+    windowAvgPool(xv, info, out);
+  }
   return backend.output(outShape, out);
 };
 
