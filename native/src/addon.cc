@@ -194,24 +194,6 @@ static Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
           f32(info[8]), f32(info[9]));
   return env.Undefined();
 }
-// bnTrainForward(x, gamma|null, beta|null, eps, c, y, mean, var)
-static Napi::Value BnTrainForward(const Napi::CallbackInfo& info) {
-  REQUIRE_READY();
-  auto x = info[0].As<Napi::Float32Array>();
-  int64_t c = i64(info[4]);
-  bn_train_fwd((int64_t)x.ElementLength() / c, c, x.Data(), f32(info[1]), f32(info[2]),
-               info[3].As<Napi::Number>().FloatValue(), f32(info[5]), f32(info[6]), f32(info[7]));
-  return env.Undefined();
-}
-// bnTrainBackward(x, dy, mean, var, gamma|null, eps, c, dx, dgamma, dbeta)
-static Napi::Value BnTrainBackward(const Napi::CallbackInfo& info) {
-  REQUIRE_READY();
-  auto x = info[0].As<Napi::Float32Array>();
-  int64_t c = i64(info[6]);
-  bn_train_bwd((int64_t)x.ElementLength() / c, c, x.Data(), f32(info[1]), f32(info[2]), f32(info[3]), f32(info[4]),
-               info[5].As<Napi::Number>().FloatValue(), f32(info[7]), f32(info[8]), f32(info[9]));
-  return env.Undefined();
-}
 // bnStats(x, c, mean, var)
 static Napi::Value BnStats(const Napi::CallbackInfo& info) {
   REQUIRE_READY();
@@ -275,8 +257,6 @@ static Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("stridedCopy", Napi::Function::New(env, StridedCopy));
   exports.Set("fill", Napi::Function::New(env, Fill));
   exports.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
-  exports.Set("bnTrainForward", Napi::Function::New(env, BnTrainForward));
-  exports.Set("bnTrainBackward", Napi::Function::New(env, BnTrainBackward));
   exports.Set("bnStats", Napi::Function::New(env, BnStats));
   exports.Set("bnApply", Napi::Function::New(env, BnApply));
   exports.Set("bnApplyBackward", Napi::Function::New(env, BnApplyBackward));

@@ -49,12 +49,6 @@ void bn_grad(int64_t rows, int64_t c, const float* x, const float* dy, const flo
              float* s2);
 // Training batch norm over rows x c (channel last), biased variance. Forward: mean/var per channel, then
 // y = (x-mean)/sqrt(var+eps)*gamma + beta. Backward: dx, dgamma, dbeta through the batch statistics.
-void bn_train_fwd(int64_t rows, int64_t c, const float* x, const float* gamma, const float* beta, float eps, float* y,
-                  float* mean, float* var);
-void bn_train_bwd(int64_t rows, int64_t c, const float* x, const float* dy, const float* mean, const float* var,
-                  const float* gamma, float eps, float* dx, float* dgamma, float* dbeta);
-// Split training batch norm: per-channel batch statistics; y = [relu](bn(x) [+ res]); and the backward
-// through the batch statistics, with the ReLU mask recomputed from x when `relu` (no residual).
 void bn_stats(int64_t rows, int64_t c, const float* x, float* mean, float* var);
 void bn_apply(int64_t rows, int64_t c, const float* x, const float* mean, const float* var, const float* gamma,
               const float* beta, float eps, const float* res, bool relu, float* y);

@@ -35,11 +35,6 @@ export interface NativeAddon {
     x: Float32Array, dy: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null,
     eps: number, c: number, dx: Float32Array, s1: Float32Array, s2: Float32Array,
   ): void;
-  bnTrainForward(x: Float32Array, gamma: Float32Array | null, beta: Float32Array | null, eps: number, c: number, y: Float32Array, mean: Float32Array, variance: Float32Array): void;
-  bnTrainBackward(
-    x: Float32Array, dy: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array | null,
-    eps: number, c: number, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
-  ): void;
   bnStats(x: Float32Array, c: number, mean: Float32Array, variance: Float32Array): void;
   bnApply(
     x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array | null, beta: Float32Array | null,

@@ -13,8 +13,6 @@ import type { NativeBackend } from './backend.js';
 import { RELU_GRAD } from './grads.js';
 import { sizeOf, type NativeKernel } from './kernels/types.js';
 
-export const BN_TRAIN_FWD = 'WhittleBatchNormTrainForward';
-export const BN_TRAIN_BWD = 'WhittleBatchNormTrainBackward';
 export const BN_STATS = 'WhittleBatchNormStats';
 export const BN_APPLY = 'WhittleBatchNormApply';
 export const BN_APPLY_BWD = 'WhittleBatchNormApplyBackward';
@@ -24,35 +22,6 @@ function channels(x: tf.TensorInfo, ...params: Array<tf.TensorInfo | undefined>)
   const c = x.shape[x.shape.length - 1];
   return params.every((p) => !p || sizeOf(p.shape) === c) ? c : undefined;
 }
-
-/** [y, mean, variance] */
-export const bnTrainForward: NativeKernel = ({ inputs, attrs, backend }) => {
-  const { x, gamma, beta } = inputs;
-  if (!x) return undefined;
-  const c = channels(x, gamma, beta);
-  const xv = backend.f32(x);
-  if (!c || !xv || xv.length === 0) return undefined;
-  const y = backend.pool.alloc(xv.length);
-  const mean = new Float32Array(c);
-  const variance = new Float32Array(c);
-  backend.addon.bnTrainForward(xv, gamma ? backend.f32(gamma)! : null, beta ? backend.f32(beta)! : null, attrs.epsilon as number, c, y, mean, variance);
-  return [backend.output([...x.shape], y), backend.output([c], mean), backend.output([c], variance)];
-};
-
-/** [dx, dgamma, dbeta] */
-export const bnTrainBackward: NativeKernel = ({ inputs, attrs, backend }) => {
-  const { x, dy, mean, variance, gamma } = inputs;
-  if (!x || !dy || !mean || !variance) return undefined;
-  const c = channels(x, mean, variance, gamma);
-  const xv = backend.f32(x);
-  const dv = backend.f32(dy);
-  if (!c || !xv || !dv || xv.length === 0) return undefined;
-  const dx = backend.pool.alloc(xv.length);
-  const dg = new Float32Array(c);
-  const db = new Float32Array(c);
-  backend.addon.bnTrainBackward(xv, dv, backend.f32(mean)!, backend.f32(variance)!, gamma ? backend.f32(gamma)! : null, attrs.epsilon as number, c, dx, dg, db);
-  return [backend.output([...x.shape], dx), backend.output([...(gamma?.shape ?? [c])], dg), backend.output([c], db)];
-};
 
 /** Batch statistics for `batchNormTraining`: mean and variance are per-channel values the apply/backward
  * kernels take as attributes (they are functions of x, differentiated inside BN_APPLY_BWD). */

@@ -77,8 +77,6 @@ const NATIVE_ONLY: Record<string, NativeKernel> = {
   [grads.SQUARE_GRAD]: grads.squareGrad,
   [grads.MEAN_GRAD]: grads.meanGrad,
   [grads.BN_GRAD]: grads.batchNormGrad,
-  [bn.BN_TRAIN_FWD]: bn.bnTrainForward,
-  [bn.BN_TRAIN_BWD]: bn.bnTrainBackward,
   [bn.BN_STATS]: bn.bnStats,
   [bn.BN_APPLY]: bn.bnApply,
   [bn.BN_APPLY_BWD]: bn.bnApplyBackward,
