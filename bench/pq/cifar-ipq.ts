@@ -37,10 +37,11 @@ async function main(): Promise<void> {
   });
   console.log(`trained ${epochs} epochs on ${nTrain} images in ${((Date.now() - t0) / 1000).toFixed(0)} s: val top-1 ${r.final ? (100 * r.final.top1).toFixed(2) : 'n/a'} %`);
   const t1 = Date.now();
+  const ft = loadDataset('cifar10', { limitTrain: ftTrain, limitVal: nVal }); // same held-out batch as the training above
   const rep = await runPQ({
     checkpoint: join(out, 'run'), out: join(out, 'resnet20.pq'),
     config: { k: 256, blockSizes: { conv3x3: 9, conv1x1: 4, dense: 8 } },
-    finetuneEpochs: 1, noiseRate: 0.05, lr: 0.01, batchSize: bs, dataset: 'cifar10', limitTrain: ftTrain, limitVal: nVal,
+    finetuneEpochs: 1, noiseRate: 0.05, lr: 0.01, batchSize: bs, data: { train: ft.train, val: ft.val, normalize: ft.normalization },
     log: (l) => console.log(l),
   });
   console.log(`iPQ in ${((Date.now() - t1) / 1000).toFixed(0)} s`);

@@ -4,6 +4,7 @@
  * dataset is used.
  */
 import type { Command } from 'commander';
+import type { ConfigTree } from '../config/load.js';
 import { ConfigError } from '../core/errors.js';
 import type { DatasetName } from '../data/index.js';
 
@@ -52,4 +53,14 @@ export function parseCheckpointData(o: CheckpointDataFlags): CheckpointData {
     limitTrain: o.limitTrain === undefined ? undefined : numberFlag('--limit-train', o.limitTrain, true),
     limitVal: o.limitVal === undefined ? undefined : numberFlag('--limit-val', o.limitVal, true),
   };
+}
+
+/** The run-config `data` fields these flags override (merged over the run config stored in a checkpoint). */
+export function dataOverrides(d: CheckpointData): ConfigTree {
+  const t: ConfigTree = {};
+  if (d.dataset) t.name = d.dataset;
+  if (d.dataDir) t.dir = d.dataDir;
+  if (d.limitTrain) t.trainSubset = d.limitTrain;
+  if (d.limitVal) t.valSubset = d.limitVal;
+  return t;
 }

@@ -5,9 +5,11 @@
 import type { Command } from 'commander';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../engine/backend.js';
 import { parseBlockSpec } from '../../techniques/pq/config.js';
-import { runPQ, type PQRunReport } from '../../techniques/pq/pipeline.js';
+import { runPQ, type PQData, type PQRunReport } from '../../techniques/pq/pipeline.js';
+import { loadCheckpoint, type LoadedCheckpoint } from '../../train/index.js';
+import { checkpointValidation } from '../eval-checkpoint.js';
 import { formatBytes } from '../../techniques/pq/size.js';
-import { addCheckpointDataOptions, parseCheckpointData, type CheckpointDataFlags } from '../checkpoint-data-flags.js';
+import { addCheckpointDataOptions, dataOverrides, parseCheckpointData, type CheckpointData, type CheckpointDataFlags } from '../checkpoint-data-flags.js';
 
 interface Opts extends CheckpointDataFlags {
   checkpoint: string;
@@ -27,6 +29,19 @@ interface Opts extends CheckpointDataFlags {
   seed: string;
   backend: BackendName;
   json?: boolean;
+}
+
+/**
+ * The run's own train/validation split and normalisation for a checkpoint (its stored run config with the
+ * flags merged, as `whittle eval`), or why there is none (e.g. CIFAR-10 not on this machine).
+ */
+export async function checkpointPQData(ck: LoadedCheckpoint, d: CheckpointData): Promise<{ data?: PQData; note?: string }> {
+  try {
+    const v = await checkpointValidation(ck, { data: dataOverrides(d) });
+    return { data: { train: v.data.train, val: v.data.val, normalize: v.normalize } };
+  } catch (e) {
+    return { note: `no ${d.dataset ?? 'run'} data (${(e as Error).message.split('\n')[0]})` };
+  }
 }
 
 const pct = (v: number | undefined): string => (v === undefined ? 'n/a' : `${(100 * v).toFixed(2)} %`);
@@ -75,16 +90,18 @@ export function register(program: Command): void {
     .option('--backend <name>', `backend: ${BACKEND_NAMES.join('|')}`, 'auto')
     .option('--json', 'print the report as JSON');
   addCheckpointDataOptions(cmd).action(async (o: Opts) => {
-    const data = parseCheckpointData(o);
+    const flags = parseCheckpointData(o);
     await initBackend(o.backend);
+    const ck = loadCheckpoint(o.checkpoint);
+    const { data, note } = await checkpointPQData(ck, flags);
     const report = await runPQ({
-      checkpoint: o.checkpoint, out: o.out,
+      checkpoint: ck, out: o.out, data, dataNote: note, batchSize: flags.batchSize,
       config: {
         k: Number(o.k), blockSizes: parseBlockSpec(o.block), subspaces: Number(o.subspaces), iterations: Number(o.iterations),
         include: o.include, exclude: o.exclude, seed: Number(o.seed), centroidDtype: o.centroids === 'fp32' ? 'F32' : 'F16',
       },
       stages: o.stages?.split(';').filter(Boolean),
-      finetuneEpochs: Number(o.finetuneEpochs), noiseRate: Number(o.noiseRate), lr: Number(o.lr), ...data, coding: o.coding, seed: Number(o.seed),
+      finetuneEpochs: Number(o.finetuneEpochs), noiseRate: Number(o.noiseRate), lr: Number(o.lr), coding: o.coding, seed: Number(o.seed),
       log: o.json ? undefined : (l) => console.log(l),
     });
     if (o.json) console.log(JSON.stringify(report));

@@ -6,8 +6,8 @@ import { tfl } from '../../engine/tf.js';
 import { WhittleError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { modelParams } from '../../models/params.js';
-import { modelFromCheckpoint, evaluate, train, Sgd, type BatchSource } from '../../train/index.js';
-import { loadDataset, iterateBatches, epochRng, numBatches, type DatasetName, type LoadedDataset, type Normalization } from '../../data/index.js';
+import { modelFromCheckpoint, evaluate, train, Sgd, type BatchSource, type LoadedCheckpoint } from '../../train/index.js';
+import { iterateBatches, epochRng, numBatches, type ImageDataset, type Normalization } from '../../data/index.js';
 import { parsePQConfig, type PQConfigInput } from './config.js';
 import { runIPQ, pqNoiseHook, type QuantizedLayerReport } from './ipq.js';
 import { setNoiseRate } from './convert.js';
@@ -17,8 +17,20 @@ import { entropyReport } from './entropy.js';
 import { readSafetensors } from '../../io/safetensors.js';
 import { isPQLayer } from './layers.js';
 
+/**
+ * Fine-tuning and evaluation data, normalised as the model was trained. The CLI resolves it from the
+ * run config stored in the checkpoint (`checkpointValidation`, as `whittle eval` does), so the run's
+ * own validation split is never trained on.
+ */
+export interface PQData {
+  train: ImageDataset;
+  val: ImageDataset;
+  normalize: Normalization;
+}
+
 export interface PQRunOptions {
-  checkpoint: string;
+  /** A checkpoint path (run dir, checkpoints/ folder, ckpt-* dir) or one already loaded. */
+  checkpoint: string | LoadedCheckpoint;
   out: string;
   config: PQConfigInput;
   stages?: string[];
@@ -26,10 +38,9 @@ export interface PQRunOptions {
   noiseRate?: number;
   lr?: number;
   batchSize?: number;
-  dataset?: DatasetName;
-  dataDir?: string;
-  limitTrain?: number;
-  limitVal?: number;
+  /** Without data, nothing is fine-tuned or evaluated; `dataNote` says why (it becomes `accuracyNote`). */
+  data?: PQData;
+  dataNote?: string;
   coding?: 'packed' | 'huffman';
   seed?: number;
   log?: (line: string) => void;
@@ -46,36 +57,23 @@ export interface PQRunReport {
   accuracyNote?: string;
 }
 
-function trainSource(ds: LoadedDataset, batchSize: number, normalize: Normalization): BatchSource {
+function trainSource(ds: PQData, batchSize: number): BatchSource {
   return {
     stepsPerEpoch: numBatches(ds.train.n, batchSize),
-    epoch: (e, _rng, start) => iterateBatches(ds.train, { batchSize, shuffle: true, augment: true, rng: epochRng(0, e), normalize, startBatch: start }),
+    epoch: (e, _rng, start) => iterateBatches(ds.train, { batchSize, shuffle: true, augment: true, rng: epochRng(0, e), normalize: ds.normalize, startBatch: start }),
     canSkip: true,
   };
 }
 
 export async function runPQ(o: PQRunOptions): Promise<PQRunReport> {
   const log = o.log ?? (() => undefined);
-  const { model, checkpoint } = await modelFromCheckpoint(o.checkpoint);
-  const meta = checkpoint.meta;
+  const { model } = await modelFromCheckpoint(o.checkpoint);
   const cfg = parsePQConfig(o.config);
   const batchSize = o.batchSize ?? 128;
-  let data: LoadedDataset | undefined;
-  let accuracyNote: string | undefined;
-  // The run's dataset: its stored run config names it (meta.dataset is the split's name, e.g. cifar10-train).
-  const runData = (checkpoint.state.config as { data?: { name?: string } } | undefined)?.data;
-  const storedName = runData?.name ?? (typeof meta.dataset === 'string' ? meta.dataset.replace(/-(train|val|test)$/, '') : undefined);
-  const dsName = o.dataset ?? ((storedName as DatasetName | undefined) ?? 'cifar10');
-  try {
-    data = loadDataset(dsName, { dataDir: o.dataDir, limitTrain: o.limitTrain, limitVal: o.limitVal });
-  } catch (e) {
-    accuracyNote = `no ${dsName} data (${(e as Error).message.split('\n')[0]}): accuracy not measured`;
-    if ((o.finetuneEpochs ?? 0) > 0) throw new WhittleError(`--finetune-epochs needs training data: ${accuracyNote}`);
-  }
-  // Evaluate and fine-tune with the normalisation the model was trained with, when it is the run's dataset.
-  const stored = meta.normalization as Normalization | undefined;
-  const normalize = data && (stored && dsName === storedName ? stored : data.normalization);
-  const val = data ? () => iterateBatches(data!.val, { batchSize, normalize: normalize! }) : undefined;
+  const data = o.data;
+  const accuracyNote = data ? undefined : `${o.dataNote ?? 'no data given'}: accuracy not measured`;
+  if (!data && (o.finetuneEpochs ?? 0) > 0) throw new WhittleError(`--finetune-epochs needs training data: ${accuracyNote}`);
+  const val = data ? () => iterateBatches(data.val, { batchSize, normalize: data.normalize }) : undefined;
   const accuracyBefore = val ? (await evaluate(model, val())).top1 : undefined;
   const totalParams = modelParams(model).reduce((s, p) => s + p.variable.size, 0);
 
@@ -86,7 +84,7 @@ export async function runPQ(o: PQRunOptions): Promise<PQRunReport> {
           // A fresh optimizer per stage (each stage is a new model), freed with its momentum slots.
           const optimizer = new Sgd({ momentum: 0.9 });
           const r = await train({
-            model: m, data: trainSource(data!, batchSize, normalize!), evalData: val, epochs: o.finetuneEpochs!,
+            model: m, data: trainSource(data!, batchSize), evalData: val, epochs: o.finetuneEpochs!,
             optimizer, lr: o.lr ?? 0.01, seed: (o.seed ?? 0) + info.index, hooks: [pqNoiseHook(m)],
           }).finally(() => optimizer.dispose());
           log(`  fine-tuned ${o.finetuneEpochs} epoch(s): val top-1 ${r.final ? (100 * r.final.top1).toFixed(2) + ' %' : 'n/a'}`);

@@ -20,6 +20,8 @@ import { BlockNoiseConv2D, isBlockNoiseLayer, stripBlockNoise } from '../../../s
 import { runIPQ } from '../../../src/techniques/pq/ipq.js';
 import { isPQLayer } from '../../../src/techniques/pq/layers.js';
 import { runPQ } from '../../../src/techniques/pq/pipeline.js';
+import { checkpointPQData } from '../../../src/cli/commands/pq.js';
+import { loadCheckpoint } from '../../../src/train/index.js';
 
 await initBackend('cpu');
 const TMP = mkdtempSync(join(tmpdir(), 'whittle-pqnoise-'));
@@ -63,11 +65,16 @@ test('training with pqNoise: stored kernels are never masked, the checkpoint goe
   const res = await runIPQ(model, { config: { k: 4, iterations: 2 } });
   assert.equal(res.model.layers.filter(isPQLayer).length, 4, 'iPQ quantised all four layers of the noise-trained model');
 
-  // `whittle pq` on the run directory finds the run's dataset by itself (meta.dataset is "shapes-train").
-  const rep = await runPQ({ checkpoint: out, out: join(TMP, 'model.pq'), config: { k: 4, iterations: 2 }, finetuneEpochs: 1, limitTrain: 32, limitVal: 32, batchSize: 32 });
+  // `whittle pq` on the run directory uses the run's own data config (dataset, split, subsets) with its flags merged.
+  const { data, note } = await checkpointPQData(loadCheckpoint(out), { batchSize: 32, limitTrain: 32 });
+  assert.equal(note, undefined);
+  assert.equal(data?.train.name, 'shapes-train');
+  assert.deepEqual([data?.train.n, data?.val.n], [32, 32], '--limit-train 32 over the run\'s valSubset 32');
+  const rep = await runPQ({ checkpoint: out, out: join(TMP, 'model.pq'), config: { k: 4, iterations: 2 }, finetuneEpochs: 1, data, batchSize: 32 });
   assert.equal(rep.accuracyNote, undefined);
   assert.ok(rep.accuracyBefore !== undefined && rep.accuracyAfter !== undefined, 'accuracy measured before and after');
   assert.equal(rep.layers.length, 4);
+  await assert.rejects(runPQ({ checkpoint: out, out: join(TMP, 'x.pq'), config: { k: 4 }, finetuneEpochs: 1, dataNote: 'no cifar10 here' }), /needs training data: no cifar10 here/);
 });
 
 test('pqNoise resume is exact: 2 epochs straight = 1 epoch, stop, resume', async () => {
