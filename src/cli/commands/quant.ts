@@ -5,17 +5,12 @@
  * @example whittle quant --checkpoint runs/resnet20-cifar10 --bits 4 --noise-rate 0.5 --observer histogram --epochs 1 --out runs/rn20-int4
  * @example whittle quant --checkpoint runs/rn20 --sweep --bits 8,4 --noise-rate 0,0.1,0.5,1 --observer ema,histogram --epochs 1 --out runs/rn20-sweep
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../engine/backend.js';
-import { tfl } from '../../engine/tf.js';
-import { WhittleError } from '../../core/errors.js';
-import { createModel } from '../../models/registry.js';
-import { loadCheckpoint, restoreWeights, imageBatchSource, imageEvalBatches } from '../../train/index.js';
-import { dataConfigSchema } from '../../config/run-config.js';
-import { loadRunData } from '../run-data.js';
-import { addCheckpointDataOptions, numberFlag, parseCheckpointData, type CheckpointDataFlags } from '../checkpoint-data-flags.js';
+import { loadCheckpoint, imageBatchSource, imageEvalBatches } from '../../train/index.js';
+import { addCheckpointDataOptions, dataOverrides, numberFlag, parseCheckpointData, type CheckpointDataFlags } from '../checkpoint-data-flags.js';
+import { checkpointValidation } from '../eval-checkpoint.js';
+import { modelFromCheckpoint } from '../../train/model-io.js';
 import {
   OBSERVER_KINDS, parseQuantConfig, quantLayers, stripQuantization, runQuant, runQuantSweep, formatSweepTable,
   type ObserverKind, type QuantConfig, type QuantRunReport,
@@ -87,21 +82,6 @@ interface Opts extends QuantFlags, CheckpointDataFlags {
   json?: boolean;
 }
 
-/** The float model of a checkpoint (quantising layers of a previous quant run are stripped) and its data config. */
-async function fromCheckpoint(path: string): Promise<{ model: tfl.LayersModel; meta: Record<string, unknown>; data?: unknown }> {
-  // A run directory (runTraining's layout) keeps its checkpoints under checkpoints/.
-  const runCkpts = join(path, 'checkpoints');
-  const ck = loadCheckpoint(!existsSync(join(path, 'state.json')) && existsSync(runCkpts) ? runCkpts : path);
-  let model: tfl.LayersModel;
-  if (ck.topology) model = await tfl.models.modelFromJSON({ modelTopology: ck.topology as never });
-  else if (typeof ck.meta.modelName === 'string') model = createModel(ck.meta.modelName, (ck.meta.modelOptions ?? {}) as never);
-  else throw new WhittleError(`${ck.dir}: checkpoint has neither a topology nor meta.modelName`);
-  restoreWeights(model, ck.weights, `${ck.dir}/weights.safetensors`);
-  if (quantLayers(model).length) model = stripQuantization(model);
-  const cfg = ck.state.config as { data?: unknown } | undefined;
-  return { model, meta: ck.meta, data: cfg?.data };
-}
-
 function printReport(r: QuantRunReport): void {
   const pct = (v: number | undefined) => (v === undefined ? 'n/a' : `${(100 * v).toFixed(2)} %`);
   const c = r.config;
@@ -131,27 +111,23 @@ export function register(program: Command): void {
     const flags = parseCheckpointData(o);
     await initBackend(o.backend);
     const seed = numberFlag('--seed', o.seed);
-    const { model, meta, data: ckData } = await fromCheckpoint(o.checkpoint);
-    const base = (ckData && typeof ckData === 'object' ? ckData : {}) as Record<string, unknown>;
-    const dataCfg = dataConfigSchema.parse({
-      ...base,
-      ...(flags.dataset ? { name: flags.dataset } : {}),
-      ...(flags.dataDir ? { dir: flags.dataDir } : {}),
-      ...(flags.limitTrain ? { trainSubset: flags.limitTrain } : {}),
-      ...(flags.limitVal ? { valSubset: flags.limitVal } : {}),
-    });
-    const data = await loadRunData(dataCfg, seed);
+    const ck = loadCheckpoint(o.checkpoint);
+    const loaded = (await modelFromCheckpoint(ck)).model;
+    // The float model: quantising layers of a previous quant run are stripped.
+    const model = quantLayers(loaded).length ? stripQuantization(loaded) : loaded;
+    // The run's own data (stored run config, flags merged), as `whittle eval` sees it.
+    const v = await checkpointValidation(ck, { data: dataOverrides(flags) });
     const batchSize = flags.batchSize;
     const common = {
       model,
-      train: imageBatchSource(data.train, { batchSize, shuffle: true, augment: dataCfg.augment, normalize: data.normalization }),
-      val: imageEvalBatches(data.val, { batchSize, normalize: data.normalization }),
+      train: imageBatchSource(v.data.train, { batchSize, shuffle: true, augment: v.config.data.augment, normalize: v.normalize }),
+      val: imageEvalBatches(v.data.val, { batchSize, normalize: v.normalize }),
       epochs: numberFlag('--epochs', o.epochs),
       lr: numberFlag('--lr', o.lr),
       momentum: numberFlag('--momentum', o.momentum),
       weightDecay: numberFlag('--weight-decay', o.weightDecay),
       seed,
-      meta,
+      meta: ck.meta,
       maxIterations: o.maxIterations ? numberFlag('--max-iterations', o.maxIterations) : undefined,
       log: o.json ? undefined : (l: string) => console.log(l),
     };
