@@ -3,23 +3,20 @@
  * Uniform, ENC-Map, ENC-Model or ENC-Inf (methods.md §3), optional fine-tuning, and a comparison table.
  * The layer metrics and ENC-Inf use the run's validation split (`--val-subset` bounds their cost).
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { tfl } from '../../engine/tf.js';
 import { ConfigError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../engine/backend.js';
 import type { ConfigTree } from '../../config/load.js';
-import { configErrorFrom, mergeConfig } from '../../config/load.js';
-import { runConfigSchema, type RunConfig } from '../../config/run-config.js';
-import type { Normalization } from '../../data/types.js';
+import type { RunConfig } from '../../config/run-config.js';
 import {
-  loadCheckpoint, evaluate, imageEvalBatches, imageBatchSource, train, createOptimizer, saveCheckpoint, captureWeights,
+  loadCheckpoint, imageBatchSource, train, createOptimizer, saveCheckpoint, captureWeights,
   cosine, type LoadedCheckpoint,
 } from '../../train/index.js';
 import { modelFromCheckpoint } from '../../train/model-io.js';
-import { loadRunData } from '../run-data.js';
+import { checkpointValidation } from '../eval-checkpoint.js';
 import { describeBackend } from '../run-training.js';
 import { optimizerConfig } from '../run-parts.js';
 import { toJson } from '../output.js';
@@ -59,13 +56,6 @@ function num(field: string, v: string, int = false): number {
   return x;
 }
 
-function runConfigOf(ck: LoadedCheckpoint, data: ConfigTree): RunConfig {
-  const { command: _c, ...rest } = (ck.state.config ?? {}) as ConfigTree;
-  const r = runConfigSchema.safeParse(mergeConfig(rest, Object.keys(data).length ? { data } : {}));
-  if (!r.success) throw configErrorFrom(r.error, [{ source: join(ck.dir, 'state.json'), values: rest }]);
-  return r.data;
-}
-
 export function register(program: Command): void {
   program
     .command('enc')
@@ -96,19 +86,17 @@ export function register(program: Command): void {
       const epochs = num('finetune-epochs', opts.finetuneEpochs, true);
       const say = (m: string) => process.stderr.write(m + '\n');
 
-      const path = existsSync(join(opts.checkpoint, 'checkpoints', 'latest')) ? join(opts.checkpoint, 'checkpoints') : opts.checkpoint;
-      const ck = loadCheckpoint(path);
+      const ck = loadCheckpoint(opts.checkpoint); // a run dir resolves to its checkpoints/latest
       const data: ConfigTree = {};
       if (opts.valSubset) data.valSubset = num('val-subset', opts.valSubset, true);
       if (opts.trainSubset) data.trainSubset = num('train-subset', opts.trainSubset, true);
-      const config = runConfigOf(ck, data);
+      // The run's stored config and its own data split and normalisation, as `whittle eval` sees them.
+      const v = await checkpointValidation(ck, { data, batchSize: opts.batchSize ? num('batch-size', opts.batchSize, true) : undefined });
+      const { config, normalize, batchSize } = v;
+      const ds = v.data;
       say(describeBackend(await initBackend(opts.backend ?? (config.backend as BackendName), { threads: config.threads })));
       const { model } = await modelFromCheckpoint(ck);
-      const ds = await loadRunData(config.data, config.seed);
-      const stored = ck.meta.normalization as Normalization | undefined;
-      const normalize = stored && ck.meta.dataset === ds.train.name ? stored : ds.normalization;
-      const batchSize = opts.batchSize ? num('batch-size', opts.batchSize, true) : config.train.batchSize;
-      const evalFn = async (m: tfl.LayersModel) => (await evaluate(m, imageEvalBatches(ds.val, { batchSize, normalize })())).top1;
+      const evalFn = async (m: tfl.LayersModel) => (await v.evaluate(m)).top1;
       const baseAcc = await evalFn(model);
       say(`original: top-1 ${(100 * baseAcc).toFixed(2)}% on ${ds.val.n} ${ds.val.name} images`);
 
