@@ -1,23 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { runCommand } from '../helpers/cli.js';
 import { register } from '../../src/cli/commands/clip.js';
 import { SHARED, readJson, maxAbsDiff, type GoldenTensor } from './helpers.js';
 
-async function run(args: string[]): Promise<string> {
-  const program = new Command().exitOverride();
-  register(program);
-  const lines: string[] = [];
-  const orig = console.log;
-  console.log = (...a: unknown[]) => lines.push(a.join(' '));
-  try {
-    await program.parseAsync(['node', 'whittle', ...args]);
-  } finally {
-    console.log = orig;
-  }
-  return lines.join('\n');
-}
+const run = async (args: string[]): Promise<string> => (await runCommand(register, args)).join('\n');
 
 const vocab = join(SHARED, 'bpe_simple_vocab_16e6.txt.gz');
 

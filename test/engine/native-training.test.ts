@@ -8,6 +8,17 @@ import { nativeSkipReason } from './native-helpers.js';
 
 const skip = await nativeSkipReason();
 
+/** Deterministic weights: BN variances and gammas near 1, everything else small (seeds seed, seed+1, ...). */
+function withRandomWeights(m: tfl.LayersModel, seed: number): tfl.LayersModel {
+  const names = m.weights.map((v) => v.originalName);
+  m.setWeights(m.getWeights().map((w, i) => {
+    const isVar = names[i].includes('moving_variance') || names[i].includes('gamma');
+    const v = randomArray(w.size, seed + i).map((a) => (isVar ? 1 + 0.1 * a : 0.3 * a));
+    return tf.tensor(v, w.shape);
+  }));
+  return m;
+}
+
 /** Small conv + BN + residual-free net; weights set from a fixed LCG so both backends start equal. */
 function makeNet(): tfl.LayersModel {
   const input = tfl.input({ shape: [12, 12, 3] });
@@ -19,13 +30,7 @@ function makeNet(): tfl.LayersModel {
   x = tfl.layers.flatten().apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.dense({ units: 10, name: 'fc' }).apply(x) as tfl.SymbolicTensor;
   const m = tfl.model({ inputs: input, outputs: x });
-  const names = m.weights.map((v) => v.originalName);
-  m.setWeights(m.getWeights().map((w, i) => {
-    const isVar = names[i].includes('moving_variance') || names[i].includes('gamma');
-    const v = randomArray(w.size, 100 + i).map((a) => (isVar ? 1 + 0.1 * a : 0.3 * a));
-    return tf.tensor(v, w.shape);
-  }));
-  return m;
+  return withRandomWeights(m, 100);
 }
 
 /**
@@ -50,13 +55,7 @@ function makeResNet(): tfl.LayersModel {
   x = tfl.layers.flatten().apply(x) as S;
   x = tfl.layers.dense({ units: 10, name: 'fc' }).apply(x) as S;
   const m = tfl.model({ inputs: input, outputs: x });
-  const names = m.weights.map((v) => v.originalName);
-  m.setWeights(m.getWeights().map((w, i) => {
-    const isVar = names[i].includes('moving_variance') || names[i].includes('gamma');
-    const v = randomArray(w.size, 200 + i).map((a) => (isVar ? 1 + 0.1 * a : 0.3 * a));
-    return tf.tensor(v, w.shape);
-  }));
-  return m;
+  return withRandomWeights(m, 200);
 }
 
 function batch(step: number): { x: tf.Tensor; y: tf.Tensor } {

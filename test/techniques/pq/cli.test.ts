@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { runCommand } from '../../helpers/cli.js';
 import { initBackend } from '../../../src/engine/backend.js';
 import { createModel } from '../../../src/models/registry.js';
 import { train, Sgd } from '../../../src/train/index.js';
@@ -23,18 +23,9 @@ test('whittle pq: checkpoint → iPQ with fine-tuning + noise → file; prints p
       data: { stepsPerEpoch: 1, *epoch() { yield { x, y: ds.labels, n: 4 }; } },
       checkpoint: { dir: join(dir, 'run') },
     });
-    const lines: string[] = [];
-    const orig = console.log;
-    console.log = (...a: unknown[]) => void lines.push(a.join(' '));
-    try {
-      const program = new Command().exitOverride();
-      register(program);
-      await program.parseAsync(['pq', '--checkpoint', join(dir, 'run'), '--k', '16', '--block', 'conv3x3:9,dense:8', '--iterations', '3',
-        '--stages', '^stage3;.', '--finetune-epochs', '1', '--noise-rate', '0.1', '--dataset', 'shapes', '--limit-train', '16', '--limit-val', '16',
-        '--batch-size', '8', '--backend', 'wasm', '--out', join(dir, 'model.pq')], { from: 'user' });
-    } finally {
-      console.log = orig;
-    }
+    const lines = await runCommand(register, ['pq', '--checkpoint', join(dir, 'run'), '--k', '16', '--block', 'conv3x3:9,dense:8', '--iterations', '3',
+      '--stages', '^stage3;.', '--finetune-epochs', '1', '--noise-rate', '0.1', '--dataset', 'shapes', '--limit-train', '16', '--limit-val', '16',
+      '--batch-size', '8', '--backend', 'wasm', '--out', join(dir, 'model.pq')]);
     const text = lines.join('\n');
     assert.match(text, /stage 1\/2 \(\^stage3\): quantised stage3\.block0\.conv1/);
     assert.match(text, /layer\s+blocks\s+K\s+bs\s+bits/);

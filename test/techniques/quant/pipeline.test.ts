@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { runCommand } from '../../helpers/cli.js';
 import { tf, tfl } from '../../../src/engine/tf.js';
 import { train } from '../../../src/train/loop.js';
 import { Sgd } from '../../../src/train/optim/sgd.js';
@@ -76,17 +76,8 @@ test('whittle quant CLI: checkpoint (shapes) → fine-tune → integer files + r
     const m = tfl.model({ inputs: inp, outputs: tfl.layers.dense({ units: 10, name: 'fc' }).apply(h) as tfl.SymbolicTensor });
     const one = { x: new Float32Array(8 * 32 * 32 * 3), y: new Int32Array(8), n: 8 };
     await train({ model: m, data: { stepsPerEpoch: 1, epoch: () => [one] }, epochs: 1, optimizer: new Sgd(), lr: 0.01, seed: 0, checkpoint: { dir: join(dir, 'run', 'checkpoints') } });
-    const program = new Command().exitOverride();
-    register(program);
-    const lines: string[] = [];
-    const orig = console.log;
-    console.log = (...a: unknown[]) => lines.push(a.join(' '));
-    try {
-      await program.parseAsync(['node', 'whittle', 'quant', '--checkpoint', join(dir, 'run'), '--dataset', 'shapes', '--limit-train', '32', '--limit-val', '32',
-        '--batch-size', '16', '--bits', '4', '--noise-rate', '0.5', '--observer', 'ema', '--per-channel', '--epochs', '1', '--backend', 'wasm', '--json', '--out', join(dir, 'q')]);
-    } finally {
-      console.log = orig;
-    }
+    const lines = await runCommand(register, ['quant', '--checkpoint', join(dir, 'run'), '--dataset', 'shapes', '--limit-train', '32', '--limit-val', '32',
+      '--batch-size', '16', '--bits', '4', '--noise-rate', '0.5', '--observer', 'ema', '--per-channel', '--epochs', '1', '--backend', 'wasm', '--json', '--out', join(dir, 'q')]);
     const report = JSON.parse(lines[lines.length - 1]) as { iterations: number; config: { bits: number; perChannel: boolean }; accuracy: Record<string, number> };
     assert.equal(report.iterations, 2);
     assert.deepEqual([report.config.bits, report.config.perChannel], [4, true]);
