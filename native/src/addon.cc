@@ -92,6 +92,16 @@ static Napi::Value Conv2dBwdWeights(const Napi::CallbackInfo& info) {
   if (!dims_of(info[4], d)) return fail(env, "conv2dBackpropFilter: bad dims");
   return Check(env, conv_bwd_weights(d, f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3])));
 }
+// conv2dBackward(x, dy, w, dx, dw, dims) -> true if both passes ran (Winograd geometries), else false
+static Napi::Value Conv2dBwdBoth(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  ConvDims d;
+  if (!dims_of(info[5], d)) return fail(env, "conv2dBackward: bad dims");
+  bool done = false;
+  std::string err = conv_bwd_both(d, f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3]), f32(info[4]), &done);
+  if (!err.empty()) return fail(env, err);
+  return Napi::Boolean::New(env, done);
+}
 // gemm(ta, tb, batch, m, n, k, a, sa, b, sb, c, bias|null, act)
 static Napi::Value Gemm(const Napi::CallbackInfo& info) {
   REQUIRE_READY();
@@ -246,6 +256,7 @@ static Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2d", Napi::Function::New(env, Conv2d));
   exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2dBwdData));
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2dBwdWeights));
+  exports.Set("conv2dBackward", Napi::Function::New(env, Conv2dBwdBoth));
   exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("unary", Napi::Function::New(env, Unary));

@@ -236,7 +236,9 @@ test('the hot kernels of a conv/BN/dense training step run natively (no cpu fall
 
 test('batchNormTraining (fused, native) matches the tfjs moments + batchNorm composition on cpu', { skip }, async () => {
   const { batchNormTraining } = await import('../../src/engine/native/batchnorm.js');
-  for (const s of [[8, 6, 5, 16], [5, 7, 3, 3], [64, 10]]) {
+  // 16/32/64 channels run compile-time-width loops; the larger shapes split rows across threads (rows not
+  // a multiple of the 32-row accumulation block).
+  for (const s of [[8, 6, 5, 16], [5, 7, 3, 3], [64, 10], [7, 19, 23, 16], [5, 13, 17, 32], [3, 15, 17, 64], [3, 5, 7, 80]]) {
     const c = s[s.length - 1];
     await check(`batchNormTraining ${s}`, () => {
       const r = batchNormTraining(tn(s, 1), tf.add(tn([c], 2), 1.5), tn([c], 3), 1e-5);
@@ -266,6 +268,19 @@ test('large same-shape Add (lazy on native) and ReLU gradients of gradient sums 
   const before = tf.memory().numTensors;
   tf.tidy(() => { tf.add(tn(s, 1), tn(s, 2)); });
   assert.equal(tf.memory().numTensors, before);
+});
+
+test('Winograd conv backward: dx and dfilter from one native call (dx lazy, then dfilter) match cpu', { skip }, async () => {
+  // The first gradient of a geometry runs eagerly; later ones make dx lazy and the filter kernel computes
+  // both passes at once, sharing dy's reorder. Several steps, with dx read before and after dfilter.
+  const xs = [3, 10, 10, 32];
+  const fs = [3, 3, 32, 32];
+  for (let i = 0; i < 3; i++) {
+    await check(`conv grads, call ${i}`, () => {
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), tn([3, 10, 10, 32], 9 + i))));
+      return g([t4(xs, 1 + i), t4(fs, 2 + i)]);
+    });
+  }
 });
 
 async function initBackendForTest(): Promise<void> {

@@ -15,6 +15,8 @@ export interface NativeAddon {
   conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, dims: Int32Array, relu: boolean): void;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, dims: Int32Array): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, dbias: Float32Array | null, dims: Int32Array): void;
+  /** Both backward passes sharing one reorder of dy; false (nothing written) unless the geometry runs Winograd. */
+  conv2dBackward(x: Float32Array, dy: Float32Array, w: Float32Array, dx: Float32Array, dw: Float32Array, dims: Int32Array): boolean;
   gemm(
     ta: boolean, tb: boolean, batch: number, m: number, n: number, k: number,
     a: Float32Array, sa: number, b: Float32Array, sb: number, c: Float32Array, bias: Float32Array | null, act: number,

@@ -95,6 +95,23 @@ export class NativeBackend extends MathBackendCPU {
     return info;
   }
 
+  /**
+   * Marks a pending lazy output as computed by another kernel, which wrote its buffer (e.g. both conv
+   * backward passes in one call). False if it is not pending (already computed or disposed).
+   */
+  completeLazy(t: tf.TensorInfo): boolean {
+    const p = this.pending.get(t.dataId);
+    if (!p || p.done) return false;
+    this.settle(t.dataId, p, false);
+    return true;
+  }
+
+  /** Whether a lazy output has not been computed yet (and is not disposed). */
+  isPending(t: tf.TensorInfo): boolean {
+    const p = this.pending.get(t.dataId);
+    return !!p && !p.done;
+  }
+
   /** The tag of a still-pending lazy output (its deps are alive until it settles), else undefined. */
   pendingTag(t: tf.TensorInfo): LazyTag | undefined {
     const p = this.pending.get(t.dataId);

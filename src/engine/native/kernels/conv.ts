@@ -66,6 +66,13 @@ export const fusedConv2D: NativeKernel = (a) => forward(a, true);
 /** Geometries oneDNN accepted for backward-data (later calls may then run lazily). */
 const goodBackpropInput = new Set<string>();
 
+/**
+ * Lazy backward-data outputs by their dy: tfjs's conv gradient asks for dx, then for dfilter from the same
+ * dy, so the filter kernel can compute both in one native call (Winograd geometries share dy's reorder).
+ */
+interface PendingDx { dx: tf.TensorInfo; buf: Float32Array; filter: tf.TensorInfo; key: string }
+const pendingDx = new WeakMap<object, PendingDx>();
+
 export const conv2DBackpropInput: NativeKernel = ({ inputs, attrs, backend }) => {
   const { dy, filter } = inputs;
   if (!dy || !filter) return undefined;
@@ -80,9 +87,12 @@ export const conv2DBackpropInput: NativeKernel = ({ inputs, attrs, backend }) =>
   const key = dims.join(',');
   if (goodBackpropInput.has(key)) {
     // Lazy: tfjs's fused-conv gradient computes dx even for the network input, which nothing reads.
-    return backend.lazyOutput([...inputShape], dx, [dy, filter], () => {
+    const out = backend.lazyOutput([...inputShape], dx, [dy, filter], () => {
+      pendingDx.delete(dy.dataId);
       backend.addon.conv2dBackpropInput(backend.f32(dy)!, backend.f32(filter)!, dx, dims);
     });
+    pendingDx.set(dy.dataId, { dx: out, buf: dx, filter, key });
+    return out;
   }
   try {
     backend.addon.conv2dBackpropInput(dyv, wv, dx, dims); // first time eagerly: errors fall back to cpu
@@ -105,6 +115,15 @@ export const conv2DBackpropFilter: NativeKernel = ({ inputs, attrs, backend }) =
   const dyv = backend.f32(dy);
   if (!dims || !xv || !dyv) return undefined;
   const dw = backend.pool.alloc(sizeOf(filterShape));
+  const pend = pendingDx.get(dy.dataId);
+  if (pend && pend.key === dims.join(',')) {
+    pendingDx.delete(dy.dataId);
+    const wv = backend.isPending(pend.dx) ? backend.f32(pend.filter) : undefined;
+    if (wv && backend.addon.conv2dBackward(xv, dyv, wv, pend.buf, dw, dims)) {
+      backend.completeLazy(pend.dx);
+      return backend.output([...filterShape], dw);
+    }
+  }
   try {
     backend.addon.conv2dBackpropFilter(xv, dyv, dw, null, dims);
   } catch {
