@@ -119,7 +119,13 @@ export const conv2DBackpropFilter: NativeKernel = ({ inputs, attrs, backend }) =
   if (pend && pend.key === dims.join(',')) {
     pendingDx.delete(dy.dataId);
     const wv = backend.isPending(pend.dx) ? backend.f32(pend.filter) : undefined;
-    if (wv && backend.addon.conv2dBackward(xv, dyv, wv, pend.buf, dw, dims)) {
+    let both: boolean;
+    try {
+      both = !!wv && backend.addon.conv2dBackward(xv, dyv, wv, pend.buf, dw, dims);
+    } catch {
+      both = false; // the separate passes below (and dx's own lazy pass) still run, or fall back to cpu
+    }
+    if (both) {
       backend.completeLazy(pend.dx);
       return backend.output([...filterShape], dw);
     }
