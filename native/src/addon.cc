@@ -71,12 +71,19 @@ static Napi::Value Check(const Napi::Env& env, const std::string& err) {
   return env.Undefined();
 }
 
-// conv2d(x, w, bias|null, y, dims, relu)
+// conv2d(x, w, bias|null, y, dims, relu, xb?|null) -> whether xb now holds x's blocked copy (Winograd)
 static Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   REQUIRE_READY();
   ConvDims d;
   if (!dims_of(info[4], d)) return fail(env, "conv2d: bad dims");
-  return Check(env, conv_fwd(d, f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3]), info[5].ToBoolean()));
+  float* xb = info.Length() > 6 ? f32(info[6]) : nullptr;
+  if (xb && info[6].As<Napi::Float32Array>().ElementLength() != (size_t)(d.n * d.h * d.w * d.c)) {
+    return fail(env, "conv2d: blocked-copy buffer has the wrong size");
+  }
+  bool wrote = false;
+  std::string err = conv_fwd(d, f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3]), info[5].ToBoolean(), xb, &wrote);
+  if (!err.empty()) return fail(env, err);
+  return Napi::Boolean::New(env, wrote);
 }
 // conv2dBackpropInput(dy, w, dx, dims)
 static Napi::Value Conv2dBwdData(const Napi::CallbackInfo& info) {
@@ -92,13 +99,18 @@ static Napi::Value Conv2dBwdWeights(const Napi::CallbackInfo& info) {
   if (!dims_of(info[4], d)) return fail(env, "conv2dBackpropFilter: bad dims");
   return Check(env, conv_bwd_weights(d, f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3])));
 }
-// conv2dBackward(x, dy, w, dx, dw, dims) -> true if both passes ran (Winograd geometries), else false
+// conv2dBackward(x, dy, w, dx, dw, dims, xb?|null) -> true if both passes ran (Winograd geometries);
+// xb: the blocked copy of x a forward pass left (conv2d's xb).
 static Napi::Value Conv2dBwdBoth(const Napi::CallbackInfo& info) {
   REQUIRE_READY();
   ConvDims d;
   if (!dims_of(info[5], d)) return fail(env, "conv2dBackward: bad dims");
+  const float* xb = info.Length() > 6 ? f32(info[6]) : nullptr;
+  if (xb && info[6].As<Napi::Float32Array>().ElementLength() != (size_t)(d.n * d.h * d.w * d.c)) {
+    return fail(env, "conv2dBackward: blocked-copy buffer has the wrong size");
+  }
   bool done = false;
-  std::string err = conv_bwd_both(d, f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3]), f32(info[4]), &done);
+  std::string err = conv_bwd_both(d, f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3]), f32(info[4]), xb, &done);
   if (!err.empty()) return fail(env, err);
   return Napi::Boolean::New(env, done);
 }

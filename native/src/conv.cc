@@ -182,6 +182,12 @@ static WinoPlan* wino_for(const ConvDims& d) {
   return r;
 }
 
+// A kept blocked copy (conv_fwd's xb) is always nChw16c without padding: the only layout it may be read as.
+static bool plain_blocked16(const memory::desc& md) {
+  const auto& dims = md.dims();
+  return dims.size() == 4 && dims[1] % 16 == 0 && md == memory::desc(dims, dt::f32, tag::nChw16c);
+}
+
 static void reorder_in(const memory::desc& user_md, const float* src, memory& dst) {
   memory u(user_md, eng(), const_cast<float*>(src));
   reorder(u, dst).execute(strm(), u, dst);
@@ -204,7 +210,9 @@ static std::string guard(F&& f) {
   }
 }
 
-std::string conv_fwd(const ConvDims& d, const float* x, const float* wt, const float* bias, float* y, bool relu) {
+std::string conv_fwd(const ConvDims& d, const float* x, const float* wt, const float* bias, float* y, bool relu,
+                     float* xb, bool* xb_written) {
+  if (xb_written) *xb_written = false;
   return guard([&] {
     auto& p = plan_for(d);
     bool hb = bias != nullptr;
@@ -223,11 +231,15 @@ std::string conv_fwd(const ConvDims& d, const float* x, const float* wt, const f
     if (w && (!hb || w->fwd_b)) {
       auto& wpd = hb ? *w->fwd_b_pd : *w->fwd_pd;
       memory& wm = weights_in(hb ? w->w_fwd_b : w->w_fwd, wpd.weights_desc(), p.w_user_md, wt);
-      reorder_in(p.x_md, x, *w->a);
-      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, *w->a}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, *w->b}};
+      // With xb, the blocked x goes there and stays (the caller keeps it for the backward-weights pass).
+      if (xb && !plain_blocked16(w->a->get_desc())) xb = nullptr;
+      memory src = xb ? memory(w->a->get_desc(), eng(), xb) : *w->a;
+      reorder_in(p.x_md, x, src);
+      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, *w->b}};
       if (hb) args.insert({DNNL_ARG_BIAS, memory(p.b_md, eng(), const_cast<float*>(bias))});
       (hb ? *w->fwd_b : *w->fwd).execute(strm(), args);
       reorder_out(*w->b, p.y_md, y);
+      if (xb && xb_written) *xb_written = true;
       return;
     }
     auto& pd = fwd_pd(p, d, hb, relu);
@@ -302,18 +314,21 @@ std::string conv_bwd_weights(const ConvDims& d, const float* x, const float* dy,
 }
 
 std::string conv_bwd_both(const ConvDims& d, const float* x, const float* dy, const float* wt, float* dx, float* dw,
-                          bool* done) {
+                          const float* xb, bool* done) {
   *done = false;
   return guard([&] {
     auto& p = plan_for(d);
     WinoPlan* w = wino_for(d);
     if (!w) return;  // direct convs read NHWC in place: nothing to share, the caller runs the two passes
-    // dy is reordered once for both passes (they ran as two calls, each reordering it).
-    reorder_in(p.x_md, x, *w->a);
+    // dy is reordered once for both passes (they ran as two calls, each reordering it); x not at all when
+    // the forward pass kept its blocked copy (xb).
+    if (xb && !plain_blocked16(w->a->get_desc())) xb = nullptr;
+    memory src = xb ? memory(w->a->get_desc(), eng(), const_cast<float*>(xb)) : *w->a;
+    if (!xb) reorder_in(p.x_md, x, *w->a);
     reorder_in(p.y_md, dy, *w->b);
     const auto& dwd = w->bwd_w_pd->diff_weights_desc();
     if (!w->dw) w->dw = std::make_unique<memory>(dwd, eng());
-    w->bwd_w->execute(strm(), {{DNNL_ARG_SRC, *w->a}, {DNNL_ARG_DIFF_DST, *w->b}, {DNNL_ARG_DIFF_WEIGHTS, *w->dw}});
+    w->bwd_w->execute(strm(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, *w->b}, {DNNL_ARG_DIFF_WEIGHTS, *w->dw}});
     memory user(p.w_user_md, eng(), dw);
     reorder_small(*w->dw, user);
     memory& wm = weights_in(w->w_bwd, w->bwd_d_pd->weights_desc(), p.w_user_md, wt);

@@ -11,13 +11,16 @@ struct ConvDims {
 };
 
 // Each returns an empty string on success, or the error.
-std::string conv_fwd(const ConvDims& d, const float* x, const float* wt, const float* bias, float* y, bool relu);
+// xb (optional, x's size): where a Winograd forward leaves its blocked copy of x (*xb_written = true), for
+// conv_bwd_both to reuse instead of reordering x again.
+std::string conv_fwd(const ConvDims& d, const float* x, const float* wt, const float* bias, float* y, bool relu,
+                     float* xb = nullptr, bool* xb_written = nullptr);
 std::string conv_bwd_data(const ConvDims& d, const float* dy, const float* wt, float* dx);
 std::string conv_bwd_weights(const ConvDims& d, const float* x, const float* dy, float* dw, float* dbias);
 // Both backward passes of a Winograd-planned conv sharing one reorder of dy; *done = false (nothing
 // written) for other geometries, whose passes the caller runs separately.
 std::string conv_bwd_both(const ConvDims& d, const float* x, const float* dy, const float* wt, float* dx, float* dw,
-                          bool* done);
+                          const float* xb, bool* done);
 // Row-major C[b] = op(A[b]) op(B[b]) (+ bias[N]) (relu); batch strides in elements (0 = broadcast).
 std::string gemm(bool ta, bool tb, int64_t batch, int64_t m, int64_t n, int64_t k, const float* a, int64_t sa,
                  const float* b, int64_t sb, float* c, const float* bias, int act);

@@ -38,10 +38,10 @@ function makeNet(): tfl.LayersModel {
  * native into lazy batch-norm passes), plus a BN whose output has two consumers (ReLU and a second
  * branch) and a BN feeding an Add that is not followed by a ReLU, which must not be fused.
  */
-function makeResNet(): tfl.LayersModel {
+function makeResNet(filters = 8): tfl.LayersModel {
   type S = tfl.SymbolicTensor;
   const bn = (name: string) => tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name });
-  const conv = (x: S, name: string) => tfl.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', useBias: false, name }).apply(x) as S;
+  const conv = (x: S, name: string) => tfl.layers.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false, name }).apply(x) as S;
   const input = tfl.input({ shape: [12, 12, 3] });
   const stem = bn('bn0').apply(conv(input, 'conv0')) as S;
   let x = tfl.layers.reLU().apply(stem) as S;
@@ -113,6 +113,24 @@ test('native training of a residual net (fused batch norm + add + ReLU) follows 
     assert.ok(e < 1e-4, `weight ${i}: rel err ${e}`);
   });
   const { tensors } = await trajectory('native', 6, makeResNet);
+  assert.deepEqual(tensors.slice(2), new Array(tensors.length - 2).fill(tensors[2]), `numTensors per step: ${tensors}`);
+});
+
+test('native training with Winograd convs (32 channels: blocked copies, one-call backward) follows the cpu trajectory', { skip }, async () => {
+  // conv1..conv3 run oneDNN's Winograd on native: x's blocked copy is kept from the forward pass and
+  // both backward passes run in one call from the second step on.
+  const make = () => makeResNet(32);
+  const ref = await trajectory('cpu', 4, make);
+  const got = await trajectory('native', 4, make);
+  for (let i = 0; i < ref.losses.length; i++) {
+    const rel = Math.abs(got.losses[i] - ref.losses[i]) / Math.abs(ref.losses[i]);
+    assert.ok(rel < 1e-4, `step ${i}: native loss ${got.losses[i]} vs cpu ${ref.losses[i]} (rel ${rel})`);
+  }
+  ref.weights.forEach((w, i) => {
+    const e = relError(got.weights[i], w);
+    assert.ok(e < 1e-4, `weight ${i}: rel err ${e}`);
+  });
+  const { tensors } = await trajectory('native', 5, make);
   assert.deepEqual(tensors.slice(2), new Array(tensors.length - 2).fill(tensors[2]), `numTensors per step: ${tensors}`);
 });
 

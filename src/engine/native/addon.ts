@@ -12,11 +12,14 @@ import { fileURLToPath } from 'node:url';
 export interface NativeAddon {
   init(libPath: string, threads: number): { version: string; threads: number; path: string };
   setThreads(n: number): number;
-  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, dims: Int32Array, relu: boolean): void;
+  /** With xb (x's size), a Winograd geometry leaves x's blocked copy there and returns true. */
+  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, dims: Int32Array, relu: boolean, xb?: Float32Array | null): boolean;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, dims: Int32Array): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, dbias: Float32Array | null, dims: Int32Array): void;
   /** Both backward passes sharing one reorder of dy; false (nothing written) unless the geometry runs Winograd. */
-  conv2dBackward(x: Float32Array, dy: Float32Array, w: Float32Array, dx: Float32Array, dw: Float32Array, dims: Int32Array): boolean;
+  conv2dBackward(
+    x: Float32Array, dy: Float32Array, w: Float32Array, dx: Float32Array, dw: Float32Array, dims: Int32Array, xb?: Float32Array | null,
+  ): boolean;
   gemm(
     ta: boolean, tb: boolean, batch: number, m: number, n: number, k: number,
     a: Float32Array, sa: number, b: Float32Array, sb: number, c: Float32Array, bias: Float32Array | null, act: number,

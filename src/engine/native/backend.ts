@@ -31,6 +31,9 @@ export class NativeBackend extends MathBackendCPU {
   readonly pool: BufferPool;
   /** Outputs computed on first read of their values (see `lazyOutput`). */
   private pending = new Map<DataId, Pending>();
+  /** Kernel-private derived copies of a tensor's data (e.g. a conv input in oneDNN's blocked layout, kept
+   * from the forward pass for backward-weights), freed with the data. */
+  private derived = new Map<DataId, Float32Array>();
 
   constructor(readonly addon: NativeAddon, pool?: BufferPool) {
     super();
@@ -54,6 +57,7 @@ export class NativeBackend extends MathBackendCPU {
     super.move(dataId, values, shape, dtype, refCount);
     this.pool.hold(values);
     if (old?.values) this.pool.release(old.values);
+    this.dropDerived(dataId); // new values: a derived copy of the old ones is stale
   }
 
   override disposeData(dataId: DataId, force = false): boolean {
@@ -64,8 +68,29 @@ export class NativeBackend extends MathBackendCPU {
     if (e && !this.data.has(dataId)) {
       if (p) this.settle(dataId, p, false);
       if (values) this.pool.release(values);
+      this.dropDerived(dataId);
     }
     return done;
+  }
+
+  private dropDerived(dataId: DataId): void {
+    const d = this.derived.get(dataId);
+    if (d) {
+      this.derived.delete(dataId);
+      this.pool.recycle(d);
+    }
+  }
+
+  /** Attaches a pooled derived copy to a tensor's data (see `derived`); replaces (recycles) an older one. */
+  setDerived(t: tf.TensorInfo, buf: Float32Array): void {
+    const old = this.derived.get(t.dataId);
+    if (old && old !== buf) this.pool.recycle(old);
+    this.derived.set(t.dataId, buf);
+  }
+
+  /** The derived copy attached to a tensor's data, if any. */
+  getDerived(t: tf.TensorInfo): Float32Array | undefined {
+    return this.derived.get(t.dataId);
   }
 
   /**

@@ -51,14 +51,29 @@ function forward({ inputs, attrs, backend }: NativeArgs, fused: boolean): tf.Ten
   }
   const outShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
   const y = backend.pool.alloc(sizeOf(outShape));
+  // Winograd geometries can leave x in oneDNN's blocked layout for the backward-weights pass (one reorder
+  // fewer per conv and step), at the cost of a copy of x kept until x is disposed. Learned per geometry.
+  const key = dims.join(',') + (act === 'relu' ? ',relu' : '') + (bv ? ',bias' : '');
+  const keep = keepsBlocked.get(key) ?? true;
+  const xb = keep && !backend.getDerived(x) ? backend.pool.alloc(xv.length) : null;
+  let kept: boolean;
   try {
-    backend.addon.conv2d(xv, wv, bv, y, dims, act === 'relu');
+    kept = backend.addon.conv2d(xv, wv, bv, y, dims, act === 'relu', xb);
   } catch {
     backend.pool.recycle(y);
+    if (xb) backend.pool.recycle(xb);
     return undefined; // oneDNN rejected the geometry: let the cpu kernel handle it
+  }
+  if (xb) {
+    keepsBlocked.set(key, kept);
+    if (kept) backend.setDerived(x, xb);
+    else backend.pool.recycle(xb);
   }
   return backend.output(outShape, y);
 }
+
+/** Per forward geometry: whether the native conv keeps a blocked copy of x (Winograd) when given a buffer. */
+const keepsBlocked = new Map<string, boolean>();
 
 export const conv2D: NativeKernel = (a) => forward(a, false);
 export const fusedConv2D: NativeKernel = (a) => forward(a, true);
@@ -121,7 +136,7 @@ export const conv2DBackpropFilter: NativeKernel = ({ inputs, attrs, backend }) =
     const wv = backend.isPending(pend.dx) ? backend.f32(pend.filter) : undefined;
     let both: boolean;
     try {
-      both = !!wv && backend.addon.conv2dBackward(xv, dyv, wv, pend.buf, dw, dims);
+      both = !!wv && backend.addon.conv2dBackward(xv, dyv, wv, pend.buf, dw, dims, backend.getDerived(x) ?? null);
     } catch {
       both = false; // the separate passes below (and dx's own lazy pass) still run, or fall back to cpu
     }
