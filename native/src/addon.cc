@@ -71,19 +71,32 @@ static Napi::Value Check(const Napi::Env& env, const std::string& err) {
   return env.Undefined();
 }
 
-// conv2d(x, w, bias|null, y, dims, relu, xb?|null) -> whether xb now holds x's blocked copy (Winograd)
+// Length of an optional Float32Array argument (-1 when null/undefined/absent).
+static int64_t opt_len(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || info[i].IsNull() || info[i].IsUndefined()) return -1;
+  return (int64_t)info[i].As<Napi::Float32Array>().ElementLength();
+}
+static float* opt_f32(const Napi::CallbackInfo& info, size_t i) { return info.Length() > i ? f32(info[i]) : nullptr; }
+
+// conv2d(x|null, w, bias|null, y|null, dims, relu, xb?|null, xbGiven?, yb?|null) -> whether the Winograd
+// path ran (blocked buffers, nChw16c: xb filled from x or given, yb the blocked output instead of y)
 static Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   REQUIRE_READY();
   ConvDims d;
   if (!dims_of(info[4], d)) return fail(env, "conv2d: bad dims");
-  float* xb = info.Length() > 6 ? f32(info[6]) : nullptr;
-  if (xb && info[6].As<Napi::Float32Array>().ElementLength() != (size_t)(d.n * d.h * d.w * d.c)) {
-    return fail(env, "conv2d: blocked-copy buffer has the wrong size");
+  BlockedIO io;
+  io.x = opt_f32(info, 6);
+  io.x_given = info.Length() > 7 && info[7].ToBoolean();
+  io.y = opt_f32(info, 8);
+  int64_t lx = opt_len(info, 6), ly = opt_len(info, 8);
+  if ((lx >= 0 && lx != d.n * d.h * d.w * d.c) || (ly >= 0 && ly != d.n * d.oh * d.ow * d.o)) {
+    return fail(env, "conv2d: blocked buffer has the wrong size");
   }
-  bool wrote = false;
-  std::string err = conv_fwd(d, f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3]), info[5].ToBoolean(), xb, &wrote);
+  if ((!io.x_given && !f32(info[0])) || (!io.y && !f32(info[3]))) return fail(env, "conv2d: missing x or y");
+  bool wino = false;
+  std::string err = conv_fwd(d, f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3]), info[5].ToBoolean(), io, &wino);
   if (!err.empty()) return fail(env, err);
-  return Napi::Boolean::New(env, wrote);
+  return Napi::Boolean::New(env, wino);
 }
 // conv2dBackpropInput(dy, w, dx, dims)
 static Napi::Value Conv2dBwdData(const Napi::CallbackInfo& info) {
@@ -99,20 +112,92 @@ static Napi::Value Conv2dBwdWeights(const Napi::CallbackInfo& info) {
   if (!dims_of(info[4], d)) return fail(env, "conv2dBackpropFilter: bad dims");
   return Check(env, conv_bwd_weights(d, f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3])));
 }
-// conv2dBackward(x, dy, w, dx, dw, dims, xb?|null) -> true if both passes ran (Winograd geometries);
-// xb: the blocked copy of x a forward pass left (conv2d's xb).
+// conv2dBackward(x|null, dy|null, w, dx|null, dw, dims, xb?|null, dyb?|null, dxb?|null) -> true if both
+// passes ran (Winograd geometries; nothing is written otherwise). xb: x's blocked copy a forward pass
+// kept; dyb: dy blocked; dxb: where dx goes blocked (dx is then not written).
 static Napi::Value Conv2dBwdBoth(const Napi::CallbackInfo& info) {
   REQUIRE_READY();
   ConvDims d;
   if (!dims_of(info[5], d)) return fail(env, "conv2dBackward: bad dims");
-  const float* xb = info.Length() > 6 ? f32(info[6]) : nullptr;
-  if (xb && info[6].As<Napi::Float32Array>().ElementLength() != (size_t)(d.n * d.h * d.w * d.c)) {
-    return fail(env, "conv2dBackward: blocked-copy buffer has the wrong size");
+  BlockedIO io;
+  io.x = opt_f32(info, 6);
+  io.x_given = io.x != nullptr;
+  io.dy = opt_f32(info, 7);
+  io.dx = opt_f32(info, 8);
+  int64_t nx = d.n * d.h * d.w * d.c, ny = d.n * d.oh * d.ow * d.o;
+  int64_t lx = opt_len(info, 6), ldy = opt_len(info, 7), ldx = opt_len(info, 8);
+  if ((lx >= 0 && lx != nx) || (ldy >= 0 && ldy != ny) || (ldx >= 0 && ldx != nx)) {
+    return fail(env, "conv2dBackward: blocked buffer has the wrong size");
+  }
+  if ((!io.x && !f32(info[0])) || (!io.dy && !f32(info[1])) || (!io.dx && !f32(info[3]))) {
+    return fail(env, "conv2dBackward: missing x, dy or dx");
   }
   bool done = false;
-  std::string err = conv_bwd_both(d, f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3]), f32(info[4]), xb, &done);
+  std::string err = conv_bwd_both(d, f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3]), f32(info[4]), io, &done);
   if (!err.empty()) return fail(env, err);
   return Napi::Boolean::New(env, done);
+}
+// Blocked (nChw16c) arguments: n, hw, c after the data; every array n*hw*c long, c a multiple of 16.
+static bool b16_dims(const Napi::CallbackInfo& info, size_t at, int64_t& n, int64_t& hw, int64_t& c) {
+  n = i64(info[at]);
+  hw = i64(info[at + 1]);
+  c = i64(info[at + 2]);
+  return n > 0 && hw > 0 && c > 0 && c % 16 == 0;
+}
+static bool all_len(const Napi::CallbackInfo& info, std::initializer_list<size_t> idx, int64_t n) {
+  for (size_t i : idx) {
+    int64_t l = opt_len(info, i);
+    if (l >= 0 && l != n) return false;
+  }
+  return true;
+}
+// toBlocked16(src, n, hw, c, dst) / fromBlocked16(src, n, hw, c, dst)
+static Napi::Value ToBlocked16(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  int64_t n, hw, c;
+  if (!b16_dims(info, 1, n, hw, c) || !all_len(info, {0, 4}, n * hw * c)) return fail(env, "toBlocked16: bad sizes");
+  to_blocked16(n, hw, c, f32(info[0]), f32(info[4]));
+  return env.Undefined();
+}
+static Napi::Value FromBlocked16(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  int64_t n, hw, c;
+  if (!b16_dims(info, 1, n, hw, c) || !all_len(info, {0, 4}, n * hw * c)) return fail(env, "fromBlocked16: bad sizes");
+  from_blocked16(n, hw, c, f32(info[0]), f32(info[4]));
+  return env.Undefined();
+}
+// bnStatsB16(x, n, hw, c, mean, var)
+static Napi::Value BnStatsB16(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  int64_t n, hw, c;
+  if (!b16_dims(info, 1, n, hw, c) || !all_len(info, {0}, n * hw * c) || !all_len(info, {4, 5}, c)) {
+    return fail(env, "bnStatsB16: bad sizes");
+  }
+  bn_stats_b16(n, hw, c, f32(info[0]), f32(info[4]), f32(info[5]));
+  return env.Undefined();
+}
+// bnApplyB16(x, n, hw, c, mean, var, gamma|null, beta|null, eps, res|null, relu, y)
+static Napi::Value BnApplyB16(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  int64_t n, hw, c;
+  if (!b16_dims(info, 1, n, hw, c) || !all_len(info, {0, 9, 11}, n * hw * c) || !all_len(info, {4, 5, 6, 7}, c)) {
+    return fail(env, "bnApplyB16: bad sizes");
+  }
+  bn_apply_b16(n, hw, c, f32(info[0]), f32(info[4]), f32(info[5]), f32(info[6]), f32(info[7]),
+               info[8].As<Napi::Number>().FloatValue(), f32(info[9]), info[10].ToBoolean(), f32(info[11]));
+  return env.Undefined();
+}
+// bnApplyBwdB16(x, dy, n, hw, c, mean, var, gamma|null, beta|null, eps, relu, dx, dgamma, dbeta)
+static Napi::Value BnApplyBwdB16(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  int64_t n, hw, c;
+  if (!b16_dims(info, 2, n, hw, c) || !all_len(info, {0, 1, 11}, n * hw * c) || !all_len(info, {5, 6, 7, 8, 12, 13}, c)) {
+    return fail(env, "bnApplyBwdB16: bad sizes");
+  }
+  bn_apply_bwd_b16(n, hw, c, f32(info[0]), f32(info[1]), f32(info[5]), f32(info[6]), f32(info[7]), f32(info[8]),
+                   info[9].As<Napi::Number>().FloatValue(), info[10].ToBoolean(), f32(info[11]), f32(info[12]),
+                   f32(info[13]));
+  return env.Undefined();
 }
 // gemm(ta, tb, batch, m, n, k, a, sa, b, sb, c, bias|null, act)
 static Napi::Value Gemm(const Napi::CallbackInfo& info) {
@@ -269,6 +354,11 @@ static Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2dBwdData));
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2dBwdWeights));
   exports.Set("conv2dBackward", Napi::Function::New(env, Conv2dBwdBoth));
+  exports.Set("toBlocked16", Napi::Function::New(env, ToBlocked16));
+  exports.Set("fromBlocked16", Napi::Function::New(env, FromBlocked16));
+  exports.Set("bnStatsB16", Napi::Function::New(env, BnStatsB16));
+  exports.Set("bnApplyB16", Napi::Function::New(env, BnApplyB16));
+  exports.Set("bnApplyBwdB16", Napi::Function::New(env, BnApplyBwdB16));
   exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("unary", Napi::Function::New(env, Unary));

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <tuple>
 
 #include "kernels.h"
@@ -211,8 +212,8 @@ static std::string guard(F&& f) {
 }
 
 std::string conv_fwd(const ConvDims& d, const float* x, const float* wt, const float* bias, float* y, bool relu,
-                     float* xb, bool* xb_written) {
-  if (xb_written) *xb_written = false;
+                     const BlockedIO& io, bool* wino) {
+  *wino = false;
   return guard([&] {
     auto& p = plan_for(d);
     bool hb = bias != nullptr;
@@ -228,18 +229,21 @@ std::string conv_fwd(const ConvDims& d, const float* x, const float* wt, const f
         w->bias_failed = true;
       }
     }
-    if (w && (!hb || w->fwd_b)) {
+    bool use_wino = w && (!hb || w->fwd_b) && plain_blocked16(w->a->get_desc()) && plain_blocked16(w->b->get_desc());
+    if (!use_wino && (io.x_given || io.y)) throw std::runtime_error("conv2d: blocked operands for a non-Winograd geometry");
+    if (use_wino) {
       auto& wpd = hb ? *w->fwd_b_pd : *w->fwd_pd;
       memory& wm = weights_in(hb ? w->w_fwd_b : w->w_fwd, wpd.weights_desc(), p.w_user_md, wt);
-      // With xb, the blocked x goes there and stays (the caller keeps it for the backward-weights pass).
-      if (xb && !plain_blocked16(w->a->get_desc())) xb = nullptr;
-      memory src = xb ? memory(w->a->get_desc(), eng(), xb) : *w->a;
-      reorder_in(p.x_md, x, src);
-      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, *w->b}};
+      // io.x: x in the blocked layout, given (x may be null) or to fill (kept by the caller for the
+      // backward-weights pass); io.y: where the blocked output goes (y is then not written).
+      memory src = io.x ? memory(w->a->get_desc(), eng(), io.x) : *w->a;
+      if (!io.x_given) reorder_in(p.x_md, x, src);
+      memory dst = io.y ? memory(w->b->get_desc(), eng(), io.y) : *w->b;
+      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, dst}};
       if (hb) args.insert({DNNL_ARG_BIAS, memory(p.b_md, eng(), const_cast<float*>(bias))});
       (hb ? *w->fwd_b : *w->fwd).execute(strm(), args);
-      reorder_out(*w->b, p.y_md, y);
-      if (xb && xb_written) *xb_written = true;
+      if (!io.y) reorder_out(*w->b, p.y_md, y);
+      *wino = true;
       return;
     }
     auto& pd = fwd_pd(p, d, hb, relu);
@@ -314,26 +318,29 @@ std::string conv_bwd_weights(const ConvDims& d, const float* x, const float* dy,
 }
 
 std::string conv_bwd_both(const ConvDims& d, const float* x, const float* dy, const float* wt, float* dx, float* dw,
-                          const float* xb, bool* done) {
+                          const BlockedIO& io, bool* done) {
   *done = false;
   return guard([&] {
     auto& p = plan_for(d);
     WinoPlan* w = wino_for(d);
-    if (!w) return;  // direct convs read NHWC in place: nothing to share, the caller runs the two passes
-    // dy is reordered once for both passes (they ran as two calls, each reordering it); x not at all when
-    // the forward pass kept its blocked copy (xb).
-    if (xb && !plain_blocked16(w->a->get_desc())) xb = nullptr;
-    memory src = xb ? memory(w->a->get_desc(), eng(), const_cast<float*>(xb)) : *w->a;
-    if (!xb) reorder_in(p.x_md, x, *w->a);
-    reorder_in(p.y_md, dy, *w->b);
+    bool ok = w && plain_blocked16(w->a->get_desc()) && plain_blocked16(w->b->get_desc());
+    if (!ok && (io.x_given || io.dy || io.dx)) throw std::runtime_error("conv2dBackward: blocked operands for a non-Winograd geometry");
+    if (!ok) return;  // direct convs read NHWC in place: nothing to share, the caller runs the two passes
+    // One call for both passes: dy is reordered once (not at all when given blocked), x not at all when
+    // the forward pass kept its blocked copy, and dx may stay blocked (io.dx) for the next kernel.
+    memory src = io.x ? memory(w->a->get_desc(), eng(), io.x) : *w->a;
+    if (!io.x_given) reorder_in(p.x_md, x, src);
+    memory ddst = io.dy ? memory(w->b->get_desc(), eng(), const_cast<float*>(io.dy)) : *w->b;
+    if (!io.dy) reorder_in(p.y_md, dy, ddst);
     const auto& dwd = w->bwd_w_pd->diff_weights_desc();
     if (!w->dw) w->dw = std::make_unique<memory>(dwd, eng());
-    w->bwd_w->execute(strm(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, *w->b}, {DNNL_ARG_DIFF_WEIGHTS, *w->dw}});
+    w->bwd_w->execute(strm(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_WEIGHTS, *w->dw}});
     memory user(p.w_user_md, eng(), dw);
     reorder_small(*w->dw, user);
     memory& wm = weights_in(w->w_bwd, w->bwd_d_pd->weights_desc(), p.w_user_md, wt);
-    w->bwd_d->execute(strm(), {{DNNL_ARG_DIFF_DST, *w->b}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, *w->a}});
-    reorder_out(*w->a, p.x_md, dx);
+    memory dsrc = io.dx ? memory(w->a->get_desc(), eng(), io.dx) : *w->a;
+    w->bwd_d->execute(strm(), {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, dsrc}});
+    if (!io.dx) reorder_out(*w->a, p.x_md, dx);
     *done = true;
   });
 }

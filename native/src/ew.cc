@@ -665,4 +665,177 @@ void bn_apply_bwd(int64_t rows, int64_t c, const float* x, const float* dy, cons
     }
   }
 }
+
+// ---- The same batch norm on oneDNN's nChw16c layout (Winograd convs' activations stay blocked between
+// kernels; see src/engine/native/kernels/conv.ts). Data: n images x (c/16) slabs x hw pixels x 16 lanes.
+
+void to_blocked16(int64_t n, int64_t hw, int64_t c, const float* src, float* dst) {
+  const int64_t cb = c / 16;
+#pragma omp parallel for schedule(static) if (n * hw * c > kPar)
+  for (int64_t i = 0; i < n; i++) {
+    const float* s = src + i * hw * c;
+    float* d = dst + i * hw * c;
+    for (int64_t p = 0; p < hw; p++)
+      for (int64_t b = 0; b < cb; b++) std::memcpy(d + (b * hw + p) * 16, s + p * c + b * 16, 64);
+  }
+}
+
+void from_blocked16(int64_t n, int64_t hw, int64_t c, const float* src, float* dst) {
+  const int64_t cb = c / 16;
+#pragma omp parallel for schedule(static) if (n * hw * c > kPar)
+  for (int64_t i = 0; i < n; i++) {
+    const float* s = src + i * hw * c;
+    float* d = dst + i * hw * c;
+    for (int64_t p = 0; p < hw; p++)
+      for (int64_t b = 0; b < cb; b++) std::memcpy(d + p * c + b * 16, s + (b * hw + p) * 16, 64);
+  }
+}
+
+// Per-channel sums over nChw16c data: f(e, off, f1, f2) adds the 16 lanes at element e (channels
+// off..off+15) into f1/f2. Threads take contiguous slab ranges; float partials per 32 pixels, then double.
+template <typename F>
+static void channel_sums_b16(int64_t n, int64_t hw, int64_t c, F f, std::vector<double>& s1,
+                             std::vector<double>& s2) {
+  const int64_t cb = c / 16, slabs = n * cb;
+  int nt = n * hw * c > kPar ? omp_get_max_threads() : 1;
+  std::vector<double> p1((size_t)nt * c, 0.0), p2((size_t)nt * c, 0.0);
+#pragma omp parallel num_threads(nt)
+  {
+    int t = omp_get_thread_num(), T = omp_get_num_threads();
+    double* a1 = p1.data() + (size_t)t * c;
+    double* a2 = p2.data() + (size_t)t * c;
+    int64_t lo = slabs * t / T, hi = slabs * (t + 1) / T;
+    for (int64_t sl = lo; sl < hi; sl++) {
+      const int64_t off = (sl % cb) * 16, base = sl * hw * 16;
+      for (int64_t p0 = 0; p0 < hw; p0 += 32) {
+        alignas(64) float f1[16] = {}, f2[16] = {};
+        const int64_t p1e = std::min(hw, p0 + 32);
+        for (int64_t p = p0; p < p1e; p++) f(base + p * 16, off, f1, f2);
+        for (int j = 0; j < 16; j++) {
+          a1[off + j] += f1[j];
+          a2[off + j] += f2[j];
+        }
+      }
+    }
+  }
+  s1.assign(c, 0.0);
+  s2.assign(c, 0.0);
+  for (int t = 0; t < nt; t++)
+    for (int64_t j = 0; j < c; j++) {
+      s1[j] += p1[(size_t)t * c + j];
+      s2[j] += p2[(size_t)t * c + j];
+    }
+}
+
+void bn_stats_b16(int64_t n, int64_t hw, int64_t c, const float* x, float* mean, float* var) {
+  // Shift by the first pixel of the first image, as bn_stats shifts by the first row.
+  std::vector<float> shift(c);
+  for (int64_t j = 0; j < c; j++) shift[j] = x[(j / 16) * hw * 16 + j % 16];
+  const float* sh = shift.data();
+  std::vector<double> s1, s2;
+  channel_sums_b16(n, hw, c, [&](int64_t e, int64_t off, float* f1, float* f2) {
+    const float* xr = x + e;
+    const float* s16 = sh + off;
+#pragma omp simd
+    for (int j = 0; j < 16; j++) {
+      float d = xr[j] - s16[j];
+      f1[j] += d;
+      f2[j] += d * d;
+    }
+  }, s1, s2);
+  const double rows = (double)(n * hw);
+  for (int64_t j = 0; j < c; j++) {
+    double m1 = s1[j] / rows;
+    double v = s2[j] / rows - m1 * m1;
+    if (v < 0) v = 0;
+    mean[j] = (float)(m1 + sh[j]);
+    var[j] = (float)v;
+  }
+}
+
+void bn_apply_b16(int64_t n, int64_t hw, int64_t c, const float* x, const float* mean, const float* var,
+                  const float* gamma, const float* beta, float eps, const float* res, bool relu, float* y) {
+  std::vector<float> k(c), b(c);
+  bn_coeffs(c, mean, var, gamma, beta, eps, k.data(), b.data());
+  const float *kk = k.data(), *bb = b.data();
+  const int64_t cb = c / 16, slabs = n * cb;
+#pragma omp parallel for schedule(static) if (n * hw * c > kPar)
+  for (int64_t sl = 0; sl < slabs; sl++) {
+    const int64_t off = (sl % cb) * 16, base = sl * hw * 16;
+    const float* ks = kk + off;
+    const float* bs = bb + off;
+    for (int64_t p = 0; p < hw; p++) {
+      const int64_t e = base + p * 16;
+      if (res) {
+#pragma omp simd
+        for (int j = 0; j < 16; j++) {
+          float v = std::fma(x[e + j], ks[j], bs[j]) + res[e + j];
+          y[e + j] = relu ? (v > 0.f ? v : 0.f) : v;
+        }
+      } else {
+#pragma omp simd
+        for (int j = 0; j < 16; j++) {
+          float v = std::fma(x[e + j], ks[j], bs[j]);
+          y[e + j] = relu ? (v > 0.f ? v : 0.f) : v;
+        }
+      }
+    }
+  }
+}
+
+template <bool RELU>
+static void bn_apply_bwd_b16_t(int64_t n, int64_t hw, int64_t c, const float* x, const float* dy, const float* mean,
+                               const float* var, const float* gamma, const float* beta, float eps, float* dx,
+                               float* dgamma, float* dbeta) {
+  std::vector<float> kf(c), bf(c);
+  bn_coeffs(c, mean, var, gamma, beta, eps, kf.data(), bf.data());
+  const float *mk = kf.data(), *mb = bf.data();
+  std::vector<double> s1, s2;
+  channel_sums_b16(n, hw, c, [&](int64_t e, int64_t off, float* f1, float* f2) {
+    const float* xr = x + e;
+    const float* dr = dy + e;
+    const float *k16 = mk + off, *b16 = mb + off, *m16 = mean + off;
+#pragma omp simd
+    for (int j = 0; j < 16; j++) {
+      float d = RELU ? keep_if_positive(std::fma(xr[j], k16[j], b16[j]), dr[j]) : dr[j];
+      f1[j] += d;
+      f2[j] += (xr[j] - m16[j]) * d;
+    }
+  }, s1, s2);
+  std::vector<float> k(c), a(c), q(c);
+  const double rows = (double)(n * hw);
+  for (int64_t j = 0; j < c; j++) {
+    double inv = 1.0 / std::sqrt((double)var[j] + eps);
+    double g = gamma ? gamma[j] : 1.0;
+    k[j] = (float)(g * inv);
+    a[j] = (float)(s1[j] / rows);
+    q[j] = (float)(inv * inv * s2[j] / rows);
+    dgamma[j] = (float)(s2[j] * inv);
+    dbeta[j] = (float)s1[j];
+  }
+  const int64_t cb = c / 16, slabs = n * cb;
+#pragma omp parallel for schedule(static) if (n * hw * c > kPar)
+  for (int64_t sl = 0; sl < slabs; sl++) {
+    const int64_t off = (sl % cb) * 16, base = sl * hw * 16;
+    const float *kk = k.data() + off, *aa = a.data() + off, *qq = q.data() + off, *m16 = mean + off;
+    const float *k16 = mk + off, *b16 = mb + off;
+    for (int64_t p = 0; p < hw; p++) {
+      const float* xr = x + base + p * 16;
+      const float* dr = dy + base + p * 16;
+      float* o = dx + base + p * 16;
+#pragma omp simd
+      for (int j = 0; j < 16; j++) {
+        float d = RELU ? keep_if_positive(std::fma(xr[j], k16[j], b16[j]), dr[j]) : dr[j];
+        o[j] = kk[j] * (d - aa[j] - (xr[j] - m16[j]) * qq[j]);
+      }
+    }
+  }
+}
+
+void bn_apply_bwd_b16(int64_t n, int64_t hw, int64_t c, const float* x, const float* dy, const float* mean,
+                      const float* var, const float* gamma, const float* beta, float eps, bool relu, float* dx,
+                      float* dgamma, float* dbeta) {
+  if (relu) bn_apply_bwd_b16_t<true>(n, hw, c, x, dy, mean, var, gamma, beta, eps, dx, dgamma, dbeta);
+  else bn_apply_bwd_b16_t<false>(n, hw, c, x, dy, mean, var, gamma, beta, eps, dx, dgamma, dbeta);
+}
 }  // namespace whittle

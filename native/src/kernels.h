@@ -11,20 +11,41 @@ struct ConvDims {
 };
 
 // Each returns an empty string on success, or the error.
-// xb (optional, x's size): where a Winograd forward leaves its blocked copy of x (*xb_written = true), for
-// conv_bwd_both to reuse instead of reordering x again.
+// Activations in oneDNN's blocked layout (nChw16c, channels a multiple of 16) for the Winograd path, each
+// optional: x given (x_given; the NHWC x may then be null) or to be filled (kept by the caller for the
+// backward pass); the blocked forward output y; for the backward, dy given blocked and dx left blocked.
+struct BlockedIO {
+  float* x = nullptr;
+  bool x_given = false;
+  float* y = nullptr;
+  const float* dy = nullptr;
+  float* dx = nullptr;
+};
+// *wino: the Winograd path ran (only then are io's buffers used; passing given/output ones for another
+// geometry is an error).
 std::string conv_fwd(const ConvDims& d, const float* x, const float* wt, const float* bias, float* y, bool relu,
-                     float* xb = nullptr, bool* xb_written = nullptr);
+                     const BlockedIO& io, bool* wino);
 std::string conv_bwd_data(const ConvDims& d, const float* dy, const float* wt, float* dx);
 std::string conv_bwd_weights(const ConvDims& d, const float* x, const float* dy, float* dw, float* dbias);
 // Both backward passes of a Winograd-planned conv sharing one reorder of dy; *done = false (nothing
 // written) for other geometries, whose passes the caller runs separately.
 std::string conv_bwd_both(const ConvDims& d, const float* x, const float* dy, const float* wt, float* dx, float* dw,
-                          const float* xb, bool* done);
+                          const BlockedIO& io, bool* done);
 // Row-major C[b] = op(A[b]) op(B[b]) (+ bias[N]) (relu); batch strides in elements (0 = broadcast).
 std::string gemm(bool ta, bool tb, int64_t batch, int64_t m, int64_t n, int64_t k, const float* a, int64_t sa,
                  const float* b, int64_t sb, float* c, const float* bias, int act);
 void clear_cache();
+
+// NHWC <-> nChw16c (c a multiple of 16) for n images of hw pixels.
+void to_blocked16(int64_t n, int64_t hw, int64_t c, const float* src, float* dst);
+void from_blocked16(int64_t n, int64_t hw, int64_t c, const float* src, float* dst);
+// Training batch norm (as bn_stats / bn_apply / bn_apply_bwd) on nChw16c data of n x hw x c.
+void bn_stats_b16(int64_t n, int64_t hw, int64_t c, const float* x, float* mean, float* var);
+void bn_apply_b16(int64_t n, int64_t hw, int64_t c, const float* x, const float* mean, const float* var,
+                  const float* gamma, const float* beta, float eps, const float* res, bool relu, float* y);
+void bn_apply_bwd_b16(int64_t n, int64_t hw, int64_t c, const float* x, const float* dy, const float* mean,
+                      const float* var, const float* gamma, const float* beta, float eps, bool relu, float* dx,
+                      float* dgamma, float* dbeta);
 
 // Element-wise. Ops are small integers shared with src/engine/native/ops.ts.
 enum BinOp { B_ADD = 0, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN, B_SQDIFF, B_POW, B_RELU_GRAD, B_STEP_MUL, B_TWICE_MUL };

@@ -12,14 +12,35 @@ import { fileURLToPath } from 'node:url';
 export interface NativeAddon {
   init(libPath: string, threads: number): { version: string; threads: number; path: string };
   setThreads(n: number): number;
-  /** With xb (x's size), a Winograd geometry leaves x's blocked copy there and returns true. */
-  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, dims: Int32Array, relu: boolean, xb?: Float32Array | null): boolean;
+  /**
+   * Returns whether the Winograd path ran; only then are the blocked (nChw16c) buffers used: xb filled from
+   * x (kept for the backward pass) or, with xbGiven, read instead of x (x may be null); yb receives the
+   * output instead of y (y may be null). Blocked operands for another geometry are an error.
+   */
+  conv2d(
+    x: Float32Array | null, w: Float32Array, bias: Float32Array | null, y: Float32Array | null, dims: Int32Array, relu: boolean,
+    xb?: Float32Array | null, xbGiven?: boolean, yb?: Float32Array | null,
+  ): boolean;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, dims: Int32Array): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, dbias: Float32Array | null, dims: Int32Array): void;
   /** Both backward passes sharing one reorder of dy; false (nothing written) unless the geometry runs Winograd. */
   conv2dBackward(
-    x: Float32Array, dy: Float32Array, w: Float32Array, dx: Float32Array, dw: Float32Array, dims: Int32Array, xb?: Float32Array | null,
+    x: Float32Array | null, dy: Float32Array | null, w: Float32Array, dx: Float32Array | null, dw: Float32Array, dims: Int32Array,
+    xb?: Float32Array | null, dyb?: Float32Array | null, dxb?: Float32Array | null,
   ): boolean;
+  /** NHWC <-> nChw16c for n images of hw pixels, c a multiple of 16. */
+  toBlocked16(src: Float32Array, n: number, hw: number, c: number, dst: Float32Array): void;
+  fromBlocked16(src: Float32Array, n: number, hw: number, c: number, dst: Float32Array): void;
+  /** bnStats / bnApply / bnApplyBackward on nChw16c data. */
+  bnStatsB16(x: Float32Array, n: number, hw: number, c: number, mean: Float32Array, variance: Float32Array): void;
+  bnApplyB16(
+    x: Float32Array, n: number, hw: number, c: number, mean: Float32Array, variance: Float32Array, gamma: Float32Array | null,
+    beta: Float32Array | null, eps: number, residual: Float32Array | null, relu: boolean, y: Float32Array,
+  ): void;
+  bnApplyBwdB16(
+    x: Float32Array, dy: Float32Array, n: number, hw: number, c: number, mean: Float32Array, variance: Float32Array,
+    gamma: Float32Array | null, beta: Float32Array | null, eps: number, relu: boolean, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+  ): void;
   gemm(
     ta: boolean, tb: boolean, batch: number, m: number, n: number, k: number,
     a: Float32Array, sa: number, b: Float32Array, sb: number, c: Float32Array, bias: Float32Array | null, act: number,

@@ -31,9 +31,9 @@ export class NativeBackend extends MathBackendCPU {
   readonly pool: BufferPool;
   /** Outputs computed on first read of their values (see `lazyOutput`). */
   private pending = new Map<DataId, Pending>();
-  /** Kernel-private derived copies of a tensor's data (e.g. a conv input in oneDNN's blocked layout, kept
-   * from the forward pass for backward-weights), freed with the data. */
-  private derived = new Map<DataId, Float32Array>();
+  /** Kernel-private derived copies of a tensor's data, freed with the data: its values in oneDNN's blocked
+   * layout nChw16c (see `blocked16`). `make` fills a copy not computed yet. */
+  private derived = new Map<DataId, { buf: Float32Array; make?: () => void }>();
 
   constructor(readonly addon: NativeAddon, pool?: BufferPool) {
     super();
@@ -77,20 +77,67 @@ export class NativeBackend extends MathBackendCPU {
     const d = this.derived.get(dataId);
     if (d) {
       this.derived.delete(dataId);
-      this.pool.recycle(d);
+      this.pool.recycle(d.buf);
     }
   }
 
-  /** Attaches a pooled derived copy to a tensor's data (see `derived`); replaces (recycles) an older one. */
-  setDerived(t: tf.TensorInfo, buf: Float32Array): void {
+  /** Attaches a pooled nChw16c copy of a tensor's values (replacing, recycling, an older one). */
+  setBlocked16(t: tf.TensorInfo, buf: Float32Array, make?: () => void): void {
     const old = this.derived.get(t.dataId);
-    if (old && old !== buf) this.pool.recycle(old);
-    this.derived.set(t.dataId, buf);
+    if (old && old.buf !== buf) this.pool.recycle(old.buf);
+    this.derived.set(t.dataId, { buf, make });
   }
 
-  /** The derived copy attached to a tensor's data, if any. */
-  getDerived(t: tf.TensorInfo): Float32Array | undefined {
-    return this.derived.get(t.dataId);
+  /** The tensor's values in nChw16c (filled now if pending), if a kernel attached them; else undefined. */
+  blocked16(t: tf.TensorInfo): Float32Array | undefined {
+    const d = this.derived.get(t.dataId);
+    if (!d) return undefined;
+    if (d.make) {
+      const make = d.make;
+      d.make = undefined;
+      make();
+    }
+    return d.buf;
+  }
+
+  /**
+   * The tensor's values in nChw16c: its attached copy, or one converted now from NHWC (and attached), for a
+   * float32 [n, h, w, c] tensor with c a multiple of 16; else undefined.
+   */
+  toBlocked16(t: tf.TensorInfo): Float32Array | undefined {
+    const have = this.blocked16(t);
+    if (have) return have;
+    const [n, h, w, c] = t.shape;
+    if (t.shape.length !== 4 || c % 16 !== 0) return undefined;
+    const v = this.f32(t);
+    if (!v || v.length === 0) return undefined;
+    const b = this.pool.alloc(v.length);
+    this.addon.toBlocked16(v, n, h * w, c, b);
+    this.setBlocked16(t, b);
+    return b;
+  }
+
+  /**
+   * An NHWC float32 output [n, h, w, c] known in nChw16c (`b16`, pooled): the NHWC values are computed from
+   * it when something reads them. With `make`, b16 itself is filled on first use (by `blocked16` or the
+   * NHWC read) and `deps` stay alive until the NHWC values exist or the output is disposed.
+   */
+  blockedOutput(shape: number[], b16: Float32Array, deps: tf.TensorInfo[] = [], make?: () => void): tf.TensorInfo {
+    const [n, h, w, c] = shape;
+    const nhwc = this.pool.alloc(b16.length);
+    const info: tf.TensorInfo = this.lazyOutput(shape, nhwc, deps, () => {
+      this.addon.fromBlocked16(this.blocked16(info)!, n, h * w, c, nhwc);
+    });
+    this.setBlocked16(info, b16, make);
+    return info;
+  }
+
+  /** Replaces the computation of a pending lazy output (e.g. dx, now from a blocked copy). */
+  replaceLazyRun(t: tf.TensorInfo, run: () => void): boolean {
+    const p = this.pending.get(t.dataId);
+    if (!p || p.done) return false;
+    p.run = run;
+    return true;
   }
 
   /**

@@ -35,11 +35,18 @@ export const bnStats: NativeKernel = ({ inputs, attrs, backend }) => {
   const { x, movingMean, movingVariance } = inputs;
   if (!x) return undefined;
   const c = channels(x, movingMean, movingVariance);
-  const xv = backend.f32(x);
-  if (!c || !xv || xv.length === 0) return undefined;
+  if (!c) return undefined;
   const mean = new Float32Array(c);
   const variance = new Float32Array(c);
-  backend.addon.bnStats(xv, c, mean, variance);
+  const xb = backend.blocked16(x); // a Winograd conv's output: no NHWC pass needed
+  if (xb) {
+    const [n, h, w] = x.shape;
+    backend.addon.bnStatsB16(xb, n, h * w, c, mean, variance);
+  } else {
+    const xv = backend.f32(x);
+    if (!xv || xv.length === 0) return undefined;
+    backend.addon.bnStats(xv, c, mean, variance);
+  }
   const outs = [backend.output([c], mean), backend.output([c], variance)];
   if (movingMean && movingVariance) {
     const mm = backend.f32(movingMean);
@@ -65,9 +72,20 @@ export const bnApply: NativeKernel = ({ inputs, attrs, backend }) => {
   const c = channels(x, gamma, beta);
   const n = sizeOf(x.shape);
   if (!c || n === 0 || st.mean.length !== c || st.variance.length !== c) return undefined;
-  const y = backend.pool.alloc(n);
   const deps = [x, gamma, beta, residual].filter((t): t is tf.TensorInfo => t !== undefined);
   const relu = Boolean(st.relu);
+  const xb = backend.blocked16(x);
+  const rb = xb && residual ? backend.toBlocked16(residual) : undefined;
+  if (xb && (!residual || rb)) {
+    // Blocked in, blocked out (filled when first used): the next Winograd conv reads it without a reorder.
+    const [nn, h, w] = x.shape;
+    const yb = backend.pool.alloc(n);
+    return backend.blockedOutput([...x.shape], yb, deps, () => {
+      backend.addon.bnApplyB16(xb, nn, h * w, c, st.mean, st.variance, gamma ? backend.f32(gamma)! : null,
+        beta ? backend.f32(beta)! : null, st.epsilon, rb ?? null, relu, yb);
+    });
+  }
+  const y = backend.pool.alloc(n);
   return backend.lazyOutput([...x.shape], y, deps, () => {
     backend.addon.bnApply(backend.f32(x)!, st.mean, st.variance, gamma ? backend.f32(gamma)! : null, beta ? backend.f32(beta)! : null,
       st.epsilon, c, residual ? backend.f32(residual)! : null, relu, y);
@@ -80,12 +98,22 @@ export const bnApplyBackward: NativeKernel = ({ inputs, attrs, backend }) => {
   const st = attrs as unknown as BnStats & { relu: boolean };
   if (!x || !dy) return undefined;
   const c = channels(x, gamma, beta);
-  const xv = backend.f32(x);
-  const dv = backend.f32(dy);
-  if (!c || !xv || !dv || xv.length === 0 || dv.length !== xv.length) return undefined;
-  const dx = backend.pool.alloc(xv.length);
+  if (!c || x.shape.join() !== dy.shape.join()) return undefined;
   const dg = new Float32Array(c);
   const db = new Float32Array(c);
+  const xb = backend.blocked16(x);
+  const dyb = xb ? backend.toBlocked16(dy) : undefined;
+  if (xb && dyb) {
+    const [n, h, w] = x.shape;
+    const dxb = backend.pool.alloc(xb.length);
+    backend.addon.bnApplyBwdB16(xb, dyb, n, h * w, c, st.mean, st.variance, gamma ? backend.f32(gamma)! : null,
+      beta ? backend.f32(beta)! : null, st.epsilon, Boolean(st.relu), dxb, dg, db);
+    return [backend.blockedOutput([...x.shape], dxb), backend.output([...(gamma?.shape ?? [c])], dg), backend.output([...(beta?.shape ?? [c])], db)];
+  }
+  const xv = backend.f32(x);
+  const dv = backend.f32(dy);
+  if (!xv || !dv || xv.length === 0 || dv.length !== xv.length) return undefined;
+  const dx = backend.pool.alloc(xv.length);
   backend.addon.bnApplyBackward(xv, dv, st.mean, st.variance, gamma ? backend.f32(gamma)! : null, beta ? backend.f32(beta)! : null,
     st.epsilon, c, Boolean(st.relu), dx, dg, db);
   return [backend.output([...x.shape], dx), backend.output([...(gamma?.shape ?? [c])], dg), backend.output([...(beta?.shape ?? [c])], db)];

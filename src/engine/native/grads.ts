@@ -23,7 +23,23 @@ export const reluGrad: NativeKernel = ({ inputs, backend }) => {
   const { dy, x } = inputs;
   if (!dy || !x) return undefined;
   const tag = backend.pendingTag(dy);
-  if (tag?.op === 'add' && x.dtype === 'float32' && x.shape.join() === dy.shape.join()) {
+  const same = x.dtype === 'float32' && dy.dtype === 'float32' && x.shape.join() === dy.shape.join();
+  // x in oneDNN's blocked layout (a Winograd conv's activation): the same element-wise pass on blocked
+  // operands (an NHWC one is converted once), output blocked too.
+  const xb = same ? backend.blocked16(x) : undefined;
+  if (xb) {
+    const add = tag?.op === 'add' && tag.a.shape.join() === x.shape.join() && tag.b.shape.join() === x.shape.join();
+    const ab = add ? backend.toBlocked16(tag.a) : undefined;
+    const bb = add ? backend.toBlocked16(tag.b) : undefined;
+    const dyb = ab && bb ? undefined : backend.toBlocked16(dy);
+    if ((ab && bb) || dyb) {
+      const out = backend.pool.alloc(xb.length);
+      if (ab && bb) backend.addon.reluGradAdd(ab, bb, xb, out);
+      else backend.addon.binary(B_RELU_GRAD, Int32Array.of(xb.length), dyb!, Int32Array.of(1), xb, Int32Array.of(1), out);
+      return backend.blockedOutput([...x.shape], out);
+    }
+  }
+  if (tag?.op === 'add' && same) {
     const av = backend.f32(tag.a);
     const bv = backend.f32(tag.b);
     const xv = backend.f32(x);

@@ -31,16 +31,15 @@ function dimsOf(c: ConvInfo): Int32Array | undefined {
 
 function forward({ inputs, attrs, backend }: NativeArgs, fused: boolean): tf.TensorInfo | undefined {
   const { x, filter, bias } = inputs;
-  if (!x || !filter) return undefined;
+  if (!x || !filter || x.dtype !== 'float32') return undefined;
   const act = fused ? ((attrs.activation as string | undefined) ?? 'linear') : 'linear';
   if (act !== 'linear' && act !== 'relu') return undefined;
   if (fused && inputs.preluActivationWeights) return undefined;
   const info = convInfo(x.shape, filter.shape, attrs, attrs.dilations as number | [number, number]);
   if (!info) return undefined;
   const dims = dimsOf(info);
-  const xv = backend.f32(x);
   const wv = backend.f32(filter);
-  if (!dims || !xv || !wv) return undefined;
+  if (!dims || !wv) return undefined;
   let bv: Float32Array | null = null;
   if (bias) {
     const b = backend.f32(bias);
@@ -50,30 +49,42 @@ function forward({ inputs, attrs, backend }: NativeArgs, fused: boolean): tf.Ten
     bv = b;
   }
   const outShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
-  const y = backend.pool.alloc(sizeOf(outShape));
-  // Winograd geometries can leave x in oneDNN's blocked layout for the backward-weights pass (one reorder
-  // fewer per conv and step), at the cost of a copy of x kept until x is disposed. Learned per geometry.
-  const key = dims.join(',') + (act === 'relu' ? ',relu' : '') + (bv ? ',bias' : '');
-  const keep = keepsBlocked.get(key) ?? true;
-  const xb = keep && !backend.getDerived(x) ? backend.pool.alloc(xv.length) : null;
-  let kept: boolean;
+  const relu = act === 'relu';
+  // Winograd geometries (learned on first use) keep activations in oneDNN's blocked layout: x's blocked
+  // copy stays for the backward pass (or is reused when x already has one) and y is returned blocked, its
+  // NHWC values computed only if a kernel without a blocked path reads them.
+  const key = dims.join(',') + (relu ? ',relu' : '') + (bv ? ',bias' : '');
+  const known = winoForward.get(key);
+  const nx = sizeOf(x.shape);
+  const xGiven = known === true && blockedActivations ? backend.blocked16(x) : undefined;
+  const xv = xGiven ? null : (backend.f32(x) ?? null);
+  if (!xGiven && !xv) return undefined;
+  const xb = xGiven ?? (known !== false && !backend.blocked16(x) ? backend.pool.alloc(nx) : null);
+  const yb = known === true && blockedActivations ? backend.pool.alloc(sizeOf(outShape)) : null;
+  const y = yb ? null : backend.pool.alloc(sizeOf(outShape));
+  let wino: boolean;
   try {
-    kept = backend.addon.conv2d(xv, wv, bv, y, dims, act === 'relu', xb);
+    wino = backend.addon.conv2d(xv, wv, bv, y, dims, relu, xb, !!xGiven, yb);
   } catch {
-    backend.pool.recycle(y);
-    if (xb) backend.pool.recycle(xb);
+    for (const b of [y, yb, xGiven ? null : xb]) if (b) backend.pool.recycle(b);
     return undefined; // oneDNN rejected the geometry: let the cpu kernel handle it
   }
-  if (xb) {
-    keepsBlocked.set(key, kept);
-    if (kept) backend.setDerived(x, xb);
+  if (known === undefined) winoForward.set(key, wino);
+  if (wino) winoGeometries.add(dims.join(','));
+  if (xb && !xGiven) {
+    if (wino) backend.setBlocked16(x, xb);
     else backend.pool.recycle(xb);
   }
-  return backend.output(outShape, y);
+  return yb ? backend.blockedOutput(outShape, yb) : backend.output(outShape, y!);
 }
 
-/** Per forward geometry: whether the native conv keeps a blocked copy of x (Winograd) when given a buffer. */
-const keepsBlocked = new Map<string, boolean>();
+/** WHITTLE_BLOCKED=0: Winograd convs take and return NHWC (reordering around each pass), as before. */
+const blockedActivations = process.env.WHITTLE_BLOCKED !== '0';
+
+/** Per forward geometry (with relu/bias flags): whether the native conv runs Winograd (blocked operands). */
+const winoForward = new Map<string, boolean>();
+/** Conv geometries whose forward ran Winograd: their backward takes and gives blocked operands too. */
+const winoGeometries = new Set<string>();
 
 export const conv2D: NativeKernel = (a) => forward(a, false);
 export const fusedConv2D: NativeKernel = (a) => forward(a, true);
@@ -95,20 +106,22 @@ export const conv2DBackpropInput: NativeKernel = ({ inputs, attrs, backend }) =>
   const info = convInfo(inputShape, filter.shape, attrs);
   if (!info) return undefined;
   const dims = dimsOf(info);
-  const dyv = backend.f32(dy);
-  const wv = backend.f32(filter);
-  if (!dims || !dyv || !wv) return undefined;
-  const dx = backend.pool.alloc(sizeOf(inputShape));
+  if (!dims || dy.dtype !== 'float32' || filter.dtype !== 'float32') return undefined;
   const key = dims.join(',');
   if (goodBackpropInput.has(key)) {
+    const dx = backend.pool.alloc(sizeOf(inputShape));
     // Lazy: tfjs's fused-conv gradient computes dx even for the network input, which nothing reads.
     const out = backend.lazyOutput([...inputShape], dx, [dy, filter], () => {
       pendingDx.delete(dy.dataId);
       backend.addon.conv2dBackpropInput(backend.f32(dy)!, backend.f32(filter)!, dx, dims);
     });
     pendingDx.set(dy.dataId, { dx: out, buf: dx, filter, key });
-    return out;
+    return out; // (dy's values are not read here: it may exist only in the blocked layout until then)
   }
+  const dyv = backend.f32(dy);
+  const wv = backend.f32(filter);
+  if (!dyv || !wv) return undefined;
+  const dx = backend.pool.alloc(sizeOf(inputShape));
   try {
     backend.addon.conv2dBackpropInput(dyv, wv, dx, dims); // first time eagerly: errors fall back to cpu
   } catch {
@@ -126,24 +139,45 @@ export const conv2DBackpropFilter: NativeKernel = ({ inputs, attrs, backend }) =
   const info = convInfo(x.shape, filterShape, attrs);
   if (!info) return undefined;
   const dims = dimsOf(info);
-  const xv = backend.f32(x);
-  const dyv = backend.f32(dy);
-  if (!dims || !xv || !dyv) return undefined;
+  if (!dims) return undefined;
   const dw = backend.pool.alloc(sizeOf(filterShape));
+  const key = dims.join(',');
   const pend = pendingDx.get(dy.dataId);
-  if (pend && pend.key === dims.join(',')) {
+  if (pend && pend.key === key && winoGeometries.has(key) && backend.isPending(pend.dx) && x.dtype === 'float32' && dy.dtype === 'float32') {
+    // Both Winograd backward passes in one call, on blocked operands where they exist; dx stays blocked
+    // (its NHWC values computed only if read), for the batch-norm backward before it.
     pendingDx.delete(dy.dataId);
-    const wv = backend.isPending(pend.dx) ? backend.f32(pend.filter) : undefined;
+    const xb = backend.blocked16(x);
+    const dyb = backend.blocked16(dy);
+    const xv = xb ? null : (backend.f32(x) ?? null);
+    const dyv = dyb ? null : (backend.f32(dy) ?? null);
+    const wv = backend.f32(pend.filter);
+    const dxb = blockedActivations ? backend.pool.alloc(pend.buf.length) : null;
     let both: boolean;
     try {
-      both = !!wv && backend.addon.conv2dBackward(xv, dyv, wv, pend.buf, dw, dims, backend.getDerived(x) ?? null);
+      both = !!wv && (!!xb || !!xv) && (!!dyb || !!dyv) &&
+        backend.addon.conv2dBackward(xv, dyv, wv, dxb ? null : pend.buf, dw, dims, xb, dyb, dxb);
     } catch {
       both = false; // the separate passes below (and dx's own lazy pass) still run, or fall back to cpu
+    }
+    if (both && dxb) {
+      const [n, h, w, c] = pend.dx.shape;
+      const nhwc = pend.buf;
+      backend.setBlocked16(pend.dx, dxb);
+      backend.replaceLazyRun(pend.dx, () => backend.addon.fromBlocked16(dxb, n, h * w, c, nhwc));
+      return backend.output([...filterShape], dw);
     }
     if (both) {
       backend.completeLazy(pend.dx);
       return backend.output([...filterShape], dw);
     }
+    if (dxb) backend.pool.recycle(dxb);
+  }
+  const xv = backend.f32(x);
+  const dyv = backend.f32(dy);
+  if (!xv || !dyv) {
+    backend.pool.recycle(dw);
+    return undefined;
   }
   try {
     backend.addon.conv2dBackpropFilter(xv, dyv, dw, null, dims);
