@@ -9,6 +9,8 @@ import type { NativeAddon } from './addon.js';
 import { BufferPool } from './pool.js';
 
 type DataId = object;
+/** Values of a lazy output whose buffer is not allocated yet (never handed out: reads compute first). */
+const NOT_YET = new Float32Array(0);
 interface Entry {
   values?: unknown;
   dtype: tf.DataType;
@@ -16,9 +18,13 @@ interface Entry {
 }
 
 interface Pending {
-  run: () => void;
+  run: (out: Float32Array) => void;
   deps: DataId[];
-  buf: Float32Array;
+  /** The output buffer; allocated (pooled) only when the values are computed, unless given up front. */
+  buf?: Float32Array;
+  size: number;
+  /** Makes `buf` the entry's values. */
+  attach: (buf: Float32Array) => void;
   done: boolean;
   /** What the pending output will be (e.g. a sum of two tensors), for consumers that fuse it in. */
   tag?: LazyTag;
@@ -124,8 +130,7 @@ export class NativeBackend extends MathBackendCPU {
    */
   blockedOutput(shape: number[], b16: Float32Array, deps: tf.TensorInfo[] = [], make?: () => void): tf.TensorInfo {
     const [n, h, w, c] = shape;
-    const nhwc = this.pool.alloc(b16.length);
-    const info: tf.TensorInfo = this.lazyOutput(shape, nhwc, deps, () => {
+    const info: tf.TensorInfo = this.lazyOutput(shape, b16.length, deps, (nhwc) => {
       this.addon.fromBlocked16(this.blocked16(info)!, n, h * w, c, nhwc);
     });
     this.setBlocked16(info, b16, make);
@@ -133,7 +138,7 @@ export class NativeBackend extends MathBackendCPU {
   }
 
   /** Replaces the computation of a pending lazy output (e.g. dx, now from a blocked copy). */
-  replaceLazyRun(t: tf.TensorInfo, run: () => void): boolean {
+  replaceLazyRun(t: tf.TensorInfo, run: (out: Float32Array) => void): boolean {
     const p = this.pending.get(t.dataId);
     if (!p || p.done) return false;
     p.run = run;
@@ -141,18 +146,25 @@ export class NativeBackend extends MathBackendCPU {
   }
 
   /**
-   * A float32 output whose values `run` computes into `buf` only when something reads them (a kernel,
+   * A float32 output whose values `run` computes into its buffer only when something reads them (a kernel,
    * readSync, dataSync). If the tensor is disposed unread, the work is skipped: tfjs's fused-conv
    * gradient eagerly computes dx even for the network input, which nothing ever reads. `deps` stay
-   * alive (backend refcount) until then.
+   * alive (backend refcount) until then. `buf`: the output buffer, or its size to allocate it (pooled)
+   * only when needed: a blocked activation's NHWC form is often never read.
    */
-  lazyOutput(shape: number[], buf: Float32Array, deps: tf.TensorInfo[], run: () => void, tag?: LazyTag): tf.TensorInfo {
-    const info = this.makeTensorInfo(shape, 'float32', buf);
+  lazyOutput(shape: number[], buf: Float32Array | number, deps: tf.TensorInfo[], run: (out: Float32Array) => void, tag?: LazyTag): tf.TensorInfo {
+    const given = typeof buf === 'number' ? undefined : buf;
+    const info = this.makeTensorInfo(shape, 'float32', given ?? NOT_YET);
     for (const d of deps) this.incRef(d.dataId);
-    const p: Pending = { run, deps: deps.map((d) => d.dataId), buf, done: false, tag };
+    let current: unknown = given ?? NOT_YET;
+    const p: Pending = {
+      run, deps: deps.map((d) => d.dataId), buf: given, size: given ? given.length : (buf as number), done: false, tag,
+      attach: (b) => {
+        current = b;
+      },
+    };
     this.pending.set(info.dataId, p);
     const entry = this.data.get(info.dataId) as unknown as Record<string, unknown>;
-    let current: unknown = buf;
     Object.defineProperty(entry, 'values', {
       configurable: true,
       enumerable: true,
@@ -165,6 +177,21 @@ export class NativeBackend extends MathBackendCPU {
       },
     });
     return info;
+  }
+
+  /** The buffer of a pending lazy output, allocated now if it was deferred; undefined if not pending. */
+  lazyBuffer(t: tf.TensorInfo): Float32Array | undefined {
+    const p = this.pending.get(t.dataId);
+    return p && !p.done ? this.bufferOf(p) : undefined;
+  }
+
+  private bufferOf(p: Pending): Float32Array {
+    if (!p.buf) {
+      p.buf = this.pool.alloc(p.size);
+      this.pool.hold(p.buf);
+      p.attach(p.buf);
+    }
+    return p.buf;
   }
 
   /**
@@ -195,7 +222,7 @@ export class NativeBackend extends MathBackendCPU {
     p.done = true;
     this.pending.delete(dataId);
     try {
-      if (compute) p.run();
+      if (compute) p.run(this.bufferOf(p));
     } finally {
       for (const d of p.deps) this.disposeData(d);
     }

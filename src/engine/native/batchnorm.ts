@@ -85,8 +85,7 @@ export const bnApply: NativeKernel = ({ inputs, attrs, backend }) => {
         beta ? backend.f32(beta)! : null, st.epsilon, rb ?? null, relu, yb);
     });
   }
-  const y = backend.pool.alloc(n);
-  return backend.lazyOutput([...x.shape], y, deps, () => {
+  return backend.lazyOutput([...x.shape], n, deps, (y) => {
     backend.addon.bnApply(backend.f32(x)!, st.mean, st.variance, gamma ? backend.f32(gamma)! : null, beta ? backend.f32(beta)! : null,
       st.epsilon, c, residual ? backend.f32(residual)! : null, relu, y);
   });

@@ -96,7 +96,7 @@ const goodBackpropInput = new Set<string>();
  * Lazy backward-data outputs by their dy: tfjs's conv gradient asks for dx, then for dfilter from the same
  * dy, so the filter kernel can compute both in one native call (Winograd geometries share dy's reorder).
  */
-interface PendingDx { dx: tf.TensorInfo; buf: Float32Array; filter: tf.TensorInfo; key: string }
+interface PendingDx { dx: tf.TensorInfo; filter: tf.TensorInfo; key: string }
 const pendingDx = new WeakMap<object, PendingDx>();
 
 export const conv2DBackpropInput: NativeKernel = ({ inputs, attrs, backend }) => {
@@ -109,13 +109,12 @@ export const conv2DBackpropInput: NativeKernel = ({ inputs, attrs, backend }) =>
   if (!dims || dy.dtype !== 'float32' || filter.dtype !== 'float32') return undefined;
   const key = dims.join(',');
   if (goodBackpropInput.has(key)) {
-    const dx = backend.pool.alloc(sizeOf(inputShape));
     // Lazy: tfjs's fused-conv gradient computes dx even for the network input, which nothing reads.
-    const out = backend.lazyOutput([...inputShape], dx, [dy, filter], () => {
+    const out = backend.lazyOutput([...inputShape], sizeOf(inputShape), [dy, filter], (dx) => {
       pendingDx.delete(dy.dataId);
       backend.addon.conv2dBackpropInput(backend.f32(dy)!, backend.f32(filter)!, dx, dims);
     });
-    pendingDx.set(dy.dataId, { dx: out, buf: dx, filter, key });
+    pendingDx.set(dy.dataId, { dx: out, filter, key });
     return out; // (dy's values are not read here: it may exist only in the blocked layout until then)
   }
   const dyv = backend.f32(dy);
@@ -152,19 +151,19 @@ export const conv2DBackpropFilter: NativeKernel = ({ inputs, attrs, backend }) =
     const xv = xb ? null : (backend.f32(x) ?? null);
     const dyv = dyb ? null : (backend.f32(dy) ?? null);
     const wv = backend.f32(pend.filter);
-    const dxb = blockedActivations ? backend.pool.alloc(pend.buf.length) : null;
+    const nx = sizeOf(pend.dx.shape);
+    const dxb = blockedActivations ? backend.pool.alloc(nx) : null;
     let both: boolean;
     try {
       both = !!wv && (!!xb || !!xv) && (!!dyb || !!dyv) &&
-        backend.addon.conv2dBackward(xv, dyv, wv, dxb ? null : pend.buf, dw, dims, xb, dyb, dxb);
+        backend.addon.conv2dBackward(xv, dyv, wv, dxb ? null : backend.lazyBuffer(pend.dx)!, dw, dims, xb, dyb, dxb);
     } catch {
       both = false; // the separate passes below (and dx's own lazy pass) still run, or fall back to cpu
     }
     if (both && dxb) {
       const [n, h, w, c] = pend.dx.shape;
-      const nhwc = pend.buf;
       backend.setBlocked16(pend.dx, dxb);
-      backend.replaceLazyRun(pend.dx, () => backend.addon.fromBlocked16(dxb, n, h * w, c, nhwc));
+      backend.replaceLazyRun(pend.dx, (nhwc) => backend.addon.fromBlocked16(dxb, n, h * w, c, nhwc));
       return backend.output([...filterShape], dw);
     }
     if (both) {

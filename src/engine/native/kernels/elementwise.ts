@@ -87,9 +87,8 @@ export const add: NativeKernel = (args) => {
   if (a && b && a.dtype === 'float32' && b.dtype === 'float32' && a.shape.length === b.shape.length &&
     a.shape.every((d, i) => d === b.shape[i]) && sizeOf(a.shape) >= LAZY_ADD_MIN) {
     const n = sizeOf(a.shape);
-    const out = backend.pool.alloc(n);
     const one = Int32Array.of(1);
-    return backend.lazyOutput([...a.shape], out, [a, b], () => {
+    return backend.lazyOutput([...a.shape], n, [a, b], (out) => {
       backend.addon.binary(BIN.add, Int32Array.of(n), backend.f32(a)!, one, backend.f32(b)!, one, out);
     }, { op: 'add', a, b });
   }
