@@ -56,11 +56,14 @@ function forward({ inputs, attrs, backend }: NativeArgs, fused: boolean): tf.Ten
   const key = dims.join(',') + (relu ? ',relu' : '') + (bv ? ',bias' : '');
   const known = winoForward.get(key);
   const nx = sizeOf(x.shape);
+  // Blocked outputs and kept inputs pay off when gradients are being recorded (the batch-norm training
+  // kernels and the backward pass read them); in inference the next kernel wants NHWC.
+  const training = (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
   const xGiven = known === true && blockedActivations ? backend.blocked16(x) : undefined;
   const xv = xGiven ? null : (backend.f32(x) ?? null);
   if (!xGiven && !xv) return undefined;
-  const xb = xGiven ?? (known !== false && !backend.blocked16(x) ? backend.pool.alloc(nx) : null);
-  const yb = known === true && blockedActivations ? backend.pool.alloc(sizeOf(outShape)) : null;
+  const xb = xGiven ?? (known !== false && training && !backend.blocked16(x) ? backend.pool.alloc(nx) : null);
+  const yb = known === true && blockedActivations && training ? backend.pool.alloc(sizeOf(outShape)) : null;
   const y = yb ? null : backend.pool.alloc(sizeOf(outShape));
   let wino: boolean;
   try {
