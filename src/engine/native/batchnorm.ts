@@ -129,24 +129,28 @@ function bnApplyOp(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, st: BnStats,
   const attrs = { mean: st.mean, variance: st.variance, epsilon: st.epsilon };
   const backward = (dy: tf.Tensor, sx: tf.Tensor, sg: tf.Tensor, sb: tf.Tensor, fold: boolean): tf.Tensor[] =>
     runK(BN_APPLY_BWD, { x: sx, dy, gamma: sg, beta: sb }, { ...attrs, relu: fold }) as tf.Tensor[];
+  // gamma/beta are usually layer Variables, alive across the step: the gradient reads them directly instead
+  // of saving them (each saved tensor is a clone, an Identity op on the tape; ~270 fewer per ResNet-56 step).
+  const direct = gamma instanceof tf.Variable && beta instanceof tf.Variable;
+  const params = (saved: tf.Tensor[], at: number): [tf.Tensor, tf.Tensor] => (direct ? [gamma, beta] : [saved[at], saved[at + 1]]);
   if (!residual) {
     const op = tf.customGrad(((xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-      save([xx, g, b]);
+      save(direct ? [xx] : [xx, g, b]);
       return {
         value: runK(BN_APPLY, { x: xx, gamma: g, beta: b }, { ...attrs, relu }) as tf.Tensor,
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy, saved[0], saved[1], saved[2], relu),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy, saved[0], ...params(saved, 1), relu),
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0]);
     return op(x, gamma, beta);
   }
   const op = tf.customGrad(((xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor, save: tf.GradSaveFunc) => {
     const y = runK(BN_APPLY, { x: xx, gamma: g, beta: b, residual: r }, { ...attrs, relu }) as tf.Tensor;
-    save(relu ? [xx, g, b, y] : [xx, g, b]);
+    save([xx, ...(direct ? [] : [g, b]), ...(relu ? [y] : [])]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const gy = relu ? (runK(RELU_GRAD, { dy, x: saved[3] }, {}) as tf.Tensor) : tf.clone(dy);
-        return [...backward(gy, saved[0], saved[1], saved[2], false), relu ? gy : tf.clone(gy)];
+        const gy = relu ? (runK(RELU_GRAD, { dy, x: saved[saved.length - 1] }, {}) as tf.Tensor) : tf.clone(dy);
+        return [...backward(gy, saved[0], ...params(saved, 1), false), relu ? gy : tf.clone(gy)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
