@@ -212,6 +212,16 @@ static std::vector<int64_t> dims64(const Napi::Value& v) {
   return std::vector<int64_t>(a.Data(), a.Data() + a.ElementLength());
 }
 
+// avgPool(x, dims[nb,h,w,c,oh,ow,fh,fw,sh,sw,top,left], out)
+static Napi::Value AvgPool(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  auto d = dims64(info[1]);
+  if (d.size() != 12) return fail(env, "avgPool: bad dims");
+  int64_t nx = d[0] * d[1] * d[2] * d[3], ny = d[0] * d[4] * d[5] * d[3];
+  if (opt_len(info, 0) != nx || opt_len(info, 2) != ny) return fail(env, "avgPool: bad sizes");
+  avg_pool(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], f32(info[0]), f32(info[2]));
+  return env.Undefined();
+}
 // binary(op, shape, a, aStrides, b, bStrides, out)
 static Napi::Value Binary(const Napi::CallbackInfo& info) {
   REQUIRE_READY();
@@ -355,6 +365,7 @@ static Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2dBwdWeights));
   exports.Set("conv2dBackward", Napi::Function::New(env, Conv2dBwdBoth));
   exports.Set("toBlocked16", Napi::Function::New(env, ToBlocked16));
+  exports.Set("avgPool", Napi::Function::New(env, AvgPool));
   exports.Set("fromBlocked16", Napi::Function::New(env, FromBlocked16));
   exports.Set("bnStatsB16", Napi::Function::New(env, BnStatsB16));
   exports.Set("bnApplyB16", Napi::Function::New(env, BnApplyB16));

@@ -666,6 +666,31 @@ void bn_apply_bwd(int64_t rows, int64_t c, const float* x, const float* dy, cons
   }
 }
 
+void avg_pool(int64_t nb, int64_t h, int64_t w, int64_t c, int64_t oh, int64_t ow, int64_t fh, int64_t fw,
+              int64_t sh, int64_t sw, int64_t top, int64_t left, const float* x, float* out) {
+#pragma omp parallel for schedule(static) if (nb * oh * ow * c > kPar && nb * oh > 1)
+  for (int64_t row = 0; row < nb * oh; row++) {
+    const int64_t b = row / oh, oy = row % oh, y0 = oy * sh - top;
+    const int64_t ylo = std::max<int64_t>(y0, 0), yhi = std::min<int64_t>(y0 + fh, h);
+    for (int64_t ox = 0; ox < ow; ox++) {
+      const int64_t x0 = ox * sw - left;
+      const int64_t xlo = std::max<int64_t>(x0, 0), xhi = std::min<int64_t>(x0 + fw, w);
+      float* o = out + (row * ow + ox) * c;
+      for (int64_t ch = 0; ch < c; ch++) o[ch] = 0.f;
+      for (int64_t y = ylo; y < yhi; y++)
+        for (int64_t xx = xlo; xx < xhi; xx++) {
+          const float* src = x + ((b * h + y) * w + xx) * c;
+#pragma omp simd
+          for (int64_t ch = 0; ch < c; ch++) o[ch] += src[ch];
+        }
+      const int64_t count = (yhi > ylo && xhi > xlo) ? (yhi - ylo) * (xhi - xlo) : 0;
+      const float inv = count > 0 ? 1.f / (float)count : 0.f;
+#pragma omp simd
+      for (int64_t ch = 0; ch < c; ch++) o[ch] *= inv;
+    }
+  }
+}
+
 // ---- The same batch norm on oneDNN's nChw16c layout (Winograd convs' activations stay blocked between
 // kernels; see src/engine/native/kernels/conv.ts). Data: n images x (c/16) slabs x hw pixels x 16 lanes.
 

@@ -36,6 +36,9 @@ std::string gemm(bool ta, bool tb, int64_t batch, int64_t m, int64_t n, int64_t 
                  const float* b, int64_t sb, float* c, const float* bias, int act);
 void clear_cache();
 
+// Average pooling over NHWC windows (padding excluded from the divisor, as tfjs/TF).
+void avg_pool(int64_t nb, int64_t h, int64_t w, int64_t c, int64_t oh, int64_t ow, int64_t fh, int64_t fw,
+              int64_t sh, int64_t sw, int64_t top, int64_t left, const float* x, float* out);
 // NHWC <-> nChw16c (c a multiple of 16) for n images of hw pixels.
 void to_blocked16(int64_t n, int64_t hw, int64_t c, const float* src, float* dst);
 void from_blocked16(int64_t n, int64_t hw, int64_t c, const float* src, float* dst);

@@ -174,7 +174,7 @@ test('native data movement (slice, stridedSlice, pad, tile, transpose, avgPool) 
   // Windowed pools (CLIP RN50's 2×2 anti-aliasing pools); 'same' padding is left out of the divisor.
   const pools: Array<[number[], number | [number, number], number | [number, number], 'same' | 'valid']> = [
     [[2, 8, 8, 5], 2, 2, 'valid'], [[2, 9, 8, 3], 3, 2, 'same'], [[1, 7, 9, 4], 3, 1, 'same'], [[3, 10, 7, 2], [2, 3], [1, 2], 'valid'],
-    [[1, 14, 14, 64], 7, 7, 'valid'],
+    [[1, 14, 14, 64], 7, 7, 'valid'], [[2, 64, 64, 32], 2, 2, 'same'], // (the last one multi-threaded)
   ];
   for (const [shape, f, st, pad] of pools) {
     await check(`avgPool ${JSON.stringify([shape, f, st, pad])}`, () => tf.avgPool(t4(shape, 6), f, st, pad));

@@ -28,6 +28,8 @@ export interface NativeAddon {
     x: Float32Array | null, dy: Float32Array | null, w: Float32Array, dx: Float32Array | null, dw: Float32Array, dims: Int32Array,
     xb?: Float32Array | null, dyb?: Float32Array | null, dxb?: Float32Array | null,
   ): boolean;
+  /** Average pooling over NHWC windows; dims [n, h, w, c, oh, ow, fh, fw, sh, sw, padTop, padLeft]. */
+  avgPool(x: Float32Array, dims: Int32Array, out: Float32Array): void;
   /** NHWC <-> nChw16c for n images of hw pixels, c a multiple of 16. */
   toBlocked16(src: Float32Array, n: number, hw: number, c: number, dst: Float32Array): void;
   fromBlocked16(src: Float32Array, n: number, hw: number, c: number, dst: Float32Array): void;
