@@ -152,18 +152,14 @@ static bool all_len(const Napi::CallbackInfo& info, std::initializer_list<size_t
   return true;
 }
 // toBlocked16(src, n, hw, c, dst) / fromBlocked16(src, n, hw, c, dst)
-static Napi::Value ToBlocked16(const Napi::CallbackInfo& info) {
+template <bool TO_BLOCKED>
+static Napi::Value CopyBlocked16(const Napi::CallbackInfo& info) {
   REQUIRE_READY();
   int64_t n, hw, c;
-  if (!b16_dims(info, 1, n, hw, c) || !all_len(info, {0, 4}, n * hw * c)) return fail(env, "toBlocked16: bad sizes");
-  to_blocked16(n, hw, c, f32(info[0]), f32(info[4]));
-  return env.Undefined();
-}
-static Napi::Value FromBlocked16(const Napi::CallbackInfo& info) {
-  REQUIRE_READY();
-  int64_t n, hw, c;
-  if (!b16_dims(info, 1, n, hw, c) || !all_len(info, {0, 4}, n * hw * c)) return fail(env, "fromBlocked16: bad sizes");
-  from_blocked16(n, hw, c, f32(info[0]), f32(info[4]));
+  if (!b16_dims(info, 1, n, hw, c) || !all_len(info, {0, 4}, n * hw * c)) {
+    return fail(env, TO_BLOCKED ? "toBlocked16: bad sizes" : "fromBlocked16: bad sizes");
+  }
+  (TO_BLOCKED ? to_blocked16 : from_blocked16)(n, hw, c, f32(info[0]), f32(info[4]));
   return env.Undefined();
 }
 // bnStatsB16(x, n, hw, c, mean, var)
@@ -364,9 +360,9 @@ static Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2dBwdData));
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2dBwdWeights));
   exports.Set("conv2dBackward", Napi::Function::New(env, Conv2dBwdBoth));
-  exports.Set("toBlocked16", Napi::Function::New(env, ToBlocked16));
+  exports.Set("toBlocked16", Napi::Function::New(env, CopyBlocked16<true>));
   exports.Set("avgPool", Napi::Function::New(env, AvgPool));
-  exports.Set("fromBlocked16", Napi::Function::New(env, FromBlocked16));
+  exports.Set("fromBlocked16", Napi::Function::New(env, CopyBlocked16<false>));
   exports.Set("bnStatsB16", Napi::Function::New(env, BnStatsB16));
   exports.Set("bnApplyB16", Napi::Function::New(env, BnApplyB16));
   exports.Set("bnApplyBwdB16", Napi::Function::New(env, BnApplyBwdB16));

@@ -183,7 +183,8 @@ static WinoPlan* wino_for(const ConvDims& d) {
   return r;
 }
 
-// A kept blocked copy (conv_fwd's xb) is always nChw16c without padding: the only layout it may be read as.
+// Blocked operands passed in or out (BlockedIO) are always nChw16c without padding: a Winograd plan whose
+// activations are laid out otherwise does not take them.
 static bool plain_blocked16(const memory::desc& md) {
   const auto& dims = md.dims();
   return dims.size() == 4 && dims[1] % 16 == 0 && md == memory::desc(dims, dt::f32, tag::nChw16c);
@@ -196,6 +197,18 @@ static void reorder_in(const memory::desc& user_md, const float* src, memory& ds
 static void reorder_out(memory& src, const memory::desc& user_md, float* dst) {
   memory u(user_md, eng(), dst);
   reorder(src, u).execute(strm(), src, u);
+}
+
+// The Winograd backward passes on operands already in the plan's blocked layout; dw (HWIO) written.
+static void wino_bwd_weights(WinoPlan& w, const ConvPlan& p, memory& src, memory& ddst, float* dw) {
+  if (!w.dw) w.dw = std::make_unique<memory>(w.bwd_w_pd->diff_weights_desc(), eng());
+  w.bwd_w->execute(strm(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_WEIGHTS, *w.dw}});
+  memory user(p.w_user_md, eng(), dw);
+  reorder_small(*w.dw, user);
+}
+static void wino_bwd_data(WinoPlan& w, const ConvPlan& p, memory& ddst, const float* wt, memory& dsrc) {
+  memory& wm = weights_in(w.w_bwd, w.bwd_d_pd->weights_desc(), p.w_user_md, wt);
+  w.bwd_d->execute(strm(), {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, dsrc}});
 }
 
 template <typename F>
@@ -260,9 +273,8 @@ std::string conv_bwd_data(const ConvDims& d, const float* dy, const float* wt, f
   return guard([&] {
     auto& p = plan_for(d);
     if (WinoPlan* w = wino_for(d)) {
-      memory& wm = weights_in(w->w_bwd, w->bwd_d_pd->weights_desc(), p.w_user_md, wt);
       reorder_in(p.y_md, dy, *w->b);
-      w->bwd_d->execute(strm(), {{DNNL_ARG_DIFF_DST, *w->b}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, *w->a}});
+      wino_bwd_data(*w, p, *w->b, wt, *w->a);
       reorder_out(*w->a, p.x_md, dx);
       return;
     }
@@ -287,11 +299,7 @@ std::string conv_bwd_weights(const ConvDims& d, const float* x, const float* dy,
       if (WinoPlan* w = wino_for(d)) {
         reorder_in(p.x_md, x, *w->a);
         reorder_in(p.y_md, dy, *w->b);
-        const auto& dwd = w->bwd_w_pd->diff_weights_desc();
-        if (!w->dw) w->dw = std::make_unique<memory>(dwd, eng());
-        w->bwd_w->execute(strm(), {{DNNL_ARG_SRC, *w->a}, {DNNL_ARG_DIFF_DST, *w->b}, {DNNL_ARG_DIFF_WEIGHTS, *w->dw}});
-        memory user(p.w_user_md, eng(), dw);
-        reorder_small(*w->dw, user);
+        wino_bwd_weights(*w, p, *w->a, *w->b, dw);
         return;
       }
     }
@@ -332,14 +340,9 @@ std::string conv_bwd_both(const ConvDims& d, const float* x, const float* dy, co
     if (!io.x_given) reorder_in(p.x_md, x, src);
     memory ddst = io.dy ? memory(w->b->get_desc(), eng(), const_cast<float*>(io.dy)) : *w->b;
     if (!io.dy) reorder_in(p.y_md, dy, ddst);
-    const auto& dwd = w->bwd_w_pd->diff_weights_desc();
-    if (!w->dw) w->dw = std::make_unique<memory>(dwd, eng());
-    w->bwd_w->execute(strm(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_WEIGHTS, *w->dw}});
-    memory user(p.w_user_md, eng(), dw);
-    reorder_small(*w->dw, user);
-    memory& wm = weights_in(w->w_bwd, w->bwd_d_pd->weights_desc(), p.w_user_md, wt);
+    wino_bwd_weights(*w, p, src, ddst, dw);
     memory dsrc = io.dx ? memory(w->a->get_desc(), eng(), io.dx) : *w->a;
-    w->bwd_d->execute(strm(), {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, dsrc}});
+    wino_bwd_data(*w, p, ddst, wt, dsrc);
     if (!io.dx) reorder_out(*w->a, p.x_md, dx);
     *done = true;
   });

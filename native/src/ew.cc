@@ -482,6 +482,18 @@ void bn_grad(int64_t rows, int64_t c, const float* x, const float* dy, const flo
     s2[j] = (float)v;
   }
 }
+// s1/s2[j] = the sum over threads of their per-channel double partials (p1/p2: nt x c).
+static void sum_thread_partials(int nt, int64_t c, const std::vector<double>& p1, const std::vector<double>& p2,
+                                std::vector<double>& s1, std::vector<double>& s2) {
+  s1.assign(c, 0.0);
+  s2.assign(c, 0.0);
+  for (int t = 0; t < nt; t++)
+    for (int64_t j = 0; j < c; j++) {
+      s1[j] += p1[(size_t)t * c + j];
+      s2[j] += p2[(size_t)t * c + j];
+    }
+}
+
 // Per-channel sums of f(x, dy) over rows, split across threads (double accumulation, float inner blocks of
 // 32 rows). f(c, r, f1, f2) adds row r into f1/f2; `c` is std::integral_constant for 16/32/64 channels so
 // that the row loop has a constant trip count and the float partials stay in registers (stats ran at
@@ -517,13 +529,7 @@ static void channel_sums_t(C cc, int64_t rows, F f, std::vector<double>& s1, std
       }
     }
   }
-  s1.assign(c, 0.0);
-  s2.assign(c, 0.0);
-  for (int t = 0; t < nt; t++)
-    for (int64_t j = 0; j < c; j++) {
-      s1[j] += p1[(size_t)t * c + j];
-      s2[j] += p2[(size_t)t * c + j];
-    }
+  sum_thread_partials(nt, c, p1, p2, s1, s2);
 }
 
 template <typename F>
@@ -548,6 +554,34 @@ __attribute__((noinline)) static void bn_coeffs(int64_t c, const float* mean, co
   }
 }
 
+// mean/var (biased) from the sums of (x - shift) and (x - shift)^2 over `rows` values per channel.
+static void stats_from_sums(int64_t c, double rows, const float* shift, const std::vector<double>& s1,
+                            const std::vector<double>& s2, float* mean, float* var) {
+  for (int64_t j = 0; j < c; j++) {
+    double m1 = s1[j] / rows;
+    double v = s2[j] / rows - m1 * m1;
+    if (v < 0) v = 0;
+    mean[j] = (float)(m1 + shift[j]);
+    var[j] = (float)v;
+  }
+}
+
+// Backward through the batch statistics, from s1 = sum(dy) and s2 = sum((x - mean) * dy) per channel:
+// dx = k * (dy - a - (x - mean) * q), and dgamma, dbeta.
+static void bn_bwd_coeffs(int64_t c, double rows, const float* var, const float* gamma, float eps,
+                          const std::vector<double>& s1, const std::vector<double>& s2, float* k, float* a, float* q,
+                          float* dgamma, float* dbeta) {
+  for (int64_t j = 0; j < c; j++) {
+    double inv = 1.0 / std::sqrt((double)var[j] + eps);
+    double g = gamma ? gamma[j] : 1.0;
+    k[j] = (float)(g * inv);
+    a[j] = (float)(s1[j] / rows);
+    q[j] = (float)(inv * inv * s2[j] / rows);
+    dgamma[j] = (float)(s2[j] * inv);
+    dbeta[j] = (float)s1[j];
+  }
+}
+
 void bn_stats(int64_t rows, int64_t c, const float* x, float* mean, float* var) {
   std::vector<float> shift(x, x + c);
   const float* sh = shift.data();
@@ -562,13 +596,7 @@ void bn_stats(int64_t rows, int64_t c, const float* x, float* mean, float* var) 
       f2[j] += d * d;
     }
   }, s1, s2);
-  for (int64_t j = 0; j < c; j++) {
-    double m1 = s1[j] / (double)rows;
-    double v = s2[j] / (double)rows - m1 * m1;
-    if (v < 0) v = 0;
-    mean[j] = (float)(m1 + sh[j]);
-    var[j] = (float)v;
-  }
+  stats_from_sums(c, (double)rows, sh, s1, s2, mean, var);
 }
 
 void bn_apply(int64_t rows, int64_t c, const float* x, const float* mean, const float* var, const float* gamma,
@@ -606,64 +634,46 @@ void bn_apply(int64_t rows, int64_t c, const float* x, const float* mean, const 
   }
 }
 
-void bn_apply_bwd(int64_t rows, int64_t c, const float* x, const float* dy, const float* mean, const float* var,
-                  const float* gamma, const float* beta, float eps, bool relu, float* dx, float* dgamma,
-                  float* dbeta) {
+template <bool RELU>
+static void bn_apply_bwd_t(int64_t rows, int64_t c, const float* x, const float* dy, const float* mean,
+                           const float* var, const float* gamma, const float* beta, float eps, float* dx,
+                           float* dgamma, float* dbeta) {
   std::vector<float> kf(c), bf(c);
   bn_coeffs(c, mean, var, gamma, beta, eps, kf.data(), bf.data());
   const float *mk = kf.data(), *mb = bf.data();
   std::vector<double> s1, s2;
-  if (relu) {
-    channel_sums(rows, c, [&](auto cc, int64_t r, float* f1, float* f2) {
+  channel_sums(rows, c, [&](auto cc, int64_t r, float* f1, float* f2) {
     const int64_t c = cc;
-      const float* xr = x + r * c;
-      const float* dr = dy + r * c;
+    const float* xr = x + r * c;
+    const float* dr = dy + r * c;
 #pragma omp simd
-      for (int64_t j = 0; j < c; j++) {
-        float d = std::fma(xr[j], mk[j], mb[j]) > 0.f ? dr[j] : 0.f;
-        f1[j] += d;
-        f2[j] += (xr[j] - mean[j]) * d;
-      }
-    }, s1, s2);
-  } else {
-    channel_sums(rows, c, [&](auto cc, int64_t r, float* f1, float* f2) {
-    const int64_t c = cc;
-      const float* xr = x + r * c;
-      const float* dr = dy + r * c;
-#pragma omp simd
-      for (int64_t j = 0; j < c; j++) {
-        f1[j] += dr[j];
-        f2[j] += (xr[j] - mean[j]) * dr[j];
-      }
-    }, s1, s2);
-  }
+    for (int64_t j = 0; j < c; j++) {
+      float d = RELU ? keep_if_positive(std::fma(xr[j], mk[j], mb[j]), dr[j]) : dr[j];
+      f1[j] += d;
+      f2[j] += (xr[j] - mean[j]) * d;
+    }
+  }, s1, s2);
   std::vector<float> k(c), a(c), q(c);
-  for (int64_t j = 0; j < c; j++) {
-    double inv = 1.0 / std::sqrt((double)var[j] + eps);
-    double g = gamma ? gamma[j] : 1.0;
-    k[j] = (float)(g * inv);
-    a[j] = (float)(s1[j] / (double)rows);
-    q[j] = (float)(inv * inv * s2[j] / (double)rows);
-    dgamma[j] = (float)(s2[j] * inv);
-    dbeta[j] = (float)s1[j];
-  }
+  bn_bwd_coeffs(c, (double)rows, var, gamma, eps, s1, s2, k.data(), a.data(), q.data(), dgamma, dbeta);
   const float *kk = k.data(), *aa = a.data(), *qq = q.data();
 #pragma omp parallel for schedule(static) if (rows * c > kPar)
   for (int64_t r = 0; r < rows; r++) {
     const float* xr = x + r * c;
     const float* dr = dy + r * c;
     float* o = dx + r * c;
-    if (relu) {
 #pragma omp simd
-      for (int64_t j = 0; j < c; j++) {
-        float d = std::fma(xr[j], mk[j], mb[j]) > 0.f ? dr[j] : 0.f;
-        o[j] = kk[j] * (d - aa[j] - (xr[j] - mean[j]) * qq[j]);
-      }
-    } else {
-#pragma omp simd
-      for (int64_t j = 0; j < c; j++) o[j] = kk[j] * (dr[j] - aa[j] - (xr[j] - mean[j]) * qq[j]);
+    for (int64_t j = 0; j < c; j++) {
+      float d = RELU ? keep_if_positive(std::fma(xr[j], mk[j], mb[j]), dr[j]) : dr[j];
+      o[j] = kk[j] * (d - aa[j] - (xr[j] - mean[j]) * qq[j]);
     }
   }
+}
+
+void bn_apply_bwd(int64_t rows, int64_t c, const float* x, const float* dy, const float* mean, const float* var,
+                  const float* gamma, const float* beta, float eps, bool relu, float* dx, float* dgamma,
+                  float* dbeta) {
+  if (relu) bn_apply_bwd_t<true>(rows, c, x, dy, mean, var, gamma, beta, eps, dx, dgamma, dbeta);
+  else bn_apply_bwd_t<false>(rows, c, x, dy, mean, var, gamma, beta, eps, dx, dgamma, dbeta);
 }
 
 void avg_pool(int64_t nb, int64_t h, int64_t w, int64_t c, int64_t oh, int64_t ow, int64_t fh, int64_t fw,
@@ -694,26 +704,27 @@ void avg_pool(int64_t nb, int64_t h, int64_t w, int64_t c, int64_t oh, int64_t o
 // ---- The same batch norm on oneDNN's nChw16c layout (Winograd convs' activations stay blocked between
 // kernels; see src/engine/native/kernels/conv.ts). Data: n images x (c/16) slabs x hw pixels x 16 lanes.
 
-void to_blocked16(int64_t n, int64_t hw, int64_t c, const float* src, float* dst) {
+// One 64-byte lane group per (pixel, slab): NHWC offset p*c + b*16, nChw16c offset (b*hw + p)*16.
+static void copy_blocked16(int64_t n, int64_t hw, int64_t c, const float* src, float* dst, bool to_blocked) {
   const int64_t cb = c / 16;
 #pragma omp parallel for schedule(static) if (n * hw * c > kPar)
   for (int64_t i = 0; i < n; i++) {
     const float* s = src + i * hw * c;
     float* d = dst + i * hw * c;
     for (int64_t p = 0; p < hw; p++)
-      for (int64_t b = 0; b < cb; b++) std::memcpy(d + (b * hw + p) * 16, s + p * c + b * 16, 64);
+      for (int64_t b = 0; b < cb; b++) {
+        const int64_t nhwc = p * c + b * 16, blocked = (b * hw + p) * 16;
+        std::memcpy(d + (to_blocked ? blocked : nhwc), s + (to_blocked ? nhwc : blocked), 64);
+      }
   }
 }
 
+void to_blocked16(int64_t n, int64_t hw, int64_t c, const float* src, float* dst) {
+  copy_blocked16(n, hw, c, src, dst, true);
+}
+
 void from_blocked16(int64_t n, int64_t hw, int64_t c, const float* src, float* dst) {
-  const int64_t cb = c / 16;
-#pragma omp parallel for schedule(static) if (n * hw * c > kPar)
-  for (int64_t i = 0; i < n; i++) {
-    const float* s = src + i * hw * c;
-    float* d = dst + i * hw * c;
-    for (int64_t p = 0; p < hw; p++)
-      for (int64_t b = 0; b < cb; b++) std::memcpy(d + p * c + b * 16, s + (b * hw + p) * 16, 64);
-  }
+  copy_blocked16(n, hw, c, src, dst, false);
 }
 
 // Per-channel sums over nChw16c data: f(e, off, f1, f2) adds the 16 lanes at element e (channels
@@ -743,13 +754,7 @@ static void channel_sums_b16(int64_t n, int64_t hw, int64_t c, F f, std::vector<
       }
     }
   }
-  s1.assign(c, 0.0);
-  s2.assign(c, 0.0);
-  for (int t = 0; t < nt; t++)
-    for (int64_t j = 0; j < c; j++) {
-      s1[j] += p1[(size_t)t * c + j];
-      s2[j] += p2[(size_t)t * c + j];
-    }
+  sum_thread_partials(nt, c, p1, p2, s1, s2);
 }
 
 void bn_stats_b16(int64_t n, int64_t hw, int64_t c, const float* x, float* mean, float* var) {
@@ -768,14 +773,7 @@ void bn_stats_b16(int64_t n, int64_t hw, int64_t c, const float* x, float* mean,
       f2[j] += d * d;
     }
   }, s1, s2);
-  const double rows = (double)(n * hw);
-  for (int64_t j = 0; j < c; j++) {
-    double m1 = s1[j] / rows;
-    double v = s2[j] / rows - m1 * m1;
-    if (v < 0) v = 0;
-    mean[j] = (float)(m1 + sh[j]);
-    var[j] = (float)v;
-  }
+  stats_from_sums(c, (double)(n * hw), sh, s1, s2, mean, var);
 }
 
 void bn_apply_b16(int64_t n, int64_t hw, int64_t c, const float* x, const float* mean, const float* var,
@@ -828,16 +826,7 @@ static void bn_apply_bwd_b16_t(int64_t n, int64_t hw, int64_t c, const float* x,
     }
   }, s1, s2);
   std::vector<float> k(c), a(c), q(c);
-  const double rows = (double)(n * hw);
-  for (int64_t j = 0; j < c; j++) {
-    double inv = 1.0 / std::sqrt((double)var[j] + eps);
-    double g = gamma ? gamma[j] : 1.0;
-    k[j] = (float)(g * inv);
-    a[j] = (float)(s1[j] / rows);
-    q[j] = (float)(inv * inv * s2[j] / rows);
-    dgamma[j] = (float)(s2[j] * inv);
-    dbeta[j] = (float)s1[j];
-  }
+  bn_bwd_coeffs(c, (double)(n * hw), var, gamma, eps, s1, s2, k.data(), a.data(), q.data(), dgamma, dbeta);
   const int64_t cb = c / 16, slabs = n * cb;
 #pragma omp parallel for schedule(static) if (n * hw * c > kPar)
   for (int64_t sl = 0; sl < slabs; sl++) {

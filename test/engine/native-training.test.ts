@@ -85,60 +85,53 @@ async function trajectory(backend: 'cpu' | 'native', steps: number, make = makeN
   return { losses, tensors, weights };
 }
 
-test('native training steps follow the cpu loss trajectory', { skip }, async () => {
-  const ref = await trajectory('cpu', 5);
-  const got = await trajectory('native', 5);
+/**
+ * Trains `make()` for `steps` steps on cpu and on native: every loss and every final weight (including
+ * BatchNorm's moving mean/variance) agree within 1e-4 relative. Returns the cpu losses.
+ */
+async function expectCpuTrajectory(make: () => tfl.LayersModel, steps: number): Promise<number[]> {
+  const ref = await trajectory('cpu', steps, make);
+  const got = await trajectory('native', steps, make);
   for (let i = 0; i < ref.losses.length; i++) {
     const rel = Math.abs(got.losses[i] - ref.losses[i]) / Math.abs(ref.losses[i]);
     assert.ok(rel < 1e-4, `step ${i}: native loss ${got.losses[i]} vs cpu ${ref.losses[i]} (rel ${rel})`);
   }
-  assert.ok(ref.losses[4] < ref.losses[0], 'the reference loss should decrease');
-  // Weights, including BatchNorm's moving mean/variance, end up the same.
   ref.weights.forEach((w, i) => {
     const e = relError(got.weights[i], w);
     assert.ok(e < 1e-4, `weight ${i}: rel err ${e}`);
   });
+  return ref.losses;
+}
+
+/** numTensors is the same after every native step from the third on. */
+async function expectFlatTensors(make: () => tfl.LayersModel, steps: number): Promise<void> {
+  const { tensors } = await trajectory('native', steps, make);
+  assert.deepEqual(tensors.slice(2), new Array(tensors.length - 2).fill(tensors[2]), `numTensors per step: ${tensors}`);
+}
+
+test('native training steps follow the cpu loss trajectory', { skip }, async () => {
+  const losses = await expectCpuTrajectory(makeNet, 5);
+  assert.ok(losses[4] < losses[0], 'the reference loss should decrease');
 });
 
 test('native training of a residual net (fused batch norm + add + ReLU) follows the cpu trajectory', { skip }, async () => {
-  const ref = await trajectory('cpu', 5, makeResNet);
-  const got = await trajectory('native', 5, makeResNet);
-  for (let i = 0; i < ref.losses.length; i++) {
-    const rel = Math.abs(got.losses[i] - ref.losses[i]) / Math.abs(ref.losses[i]);
-    assert.ok(rel < 1e-4, `step ${i}: native loss ${got.losses[i]} vs cpu ${ref.losses[i]} (rel ${rel})`);
-  }
-  assert.ok(ref.losses[4] < ref.losses[0], 'the reference loss should decrease');
-  ref.weights.forEach((w, i) => {
-    const e = relError(got.weights[i], w);
-    assert.ok(e < 1e-4, `weight ${i}: rel err ${e}`);
-  });
-  const { tensors } = await trajectory('native', 6, makeResNet);
-  assert.deepEqual(tensors.slice(2), new Array(tensors.length - 2).fill(tensors[2]), `numTensors per step: ${tensors}`);
+  const losses = await expectCpuTrajectory(makeResNet, 5);
+  assert.ok(losses[4] < losses[0], 'the reference loss should decrease');
+  await expectFlatTensors(makeResNet, 6);
 });
 
 test('native training with Winograd convs (32 channels: blocked copies, one-call backward) follows the cpu trajectory', { skip }, async () => {
-  // conv1..conv3 run oneDNN's Winograd on native: x's blocked copy is kept from the forward pass and
-  // both backward passes run in one call from the second step on.
-  const make = () => makeResNet(32);
-  const ref = await trajectory('cpu', 4, make);
-  const got = await trajectory('native', 4, make);
-  for (let i = 0; i < ref.losses.length; i++) {
-    const rel = Math.abs(got.losses[i] - ref.losses[i]) / Math.abs(ref.losses[i]);
-    assert.ok(rel < 1e-4, `step ${i}: native loss ${got.losses[i]} vs cpu ${ref.losses[i]} (rel ${rel})`);
-  }
-  ref.weights.forEach((w, i) => {
-    const e = relError(got.weights[i], w);
-    assert.ok(e < 1e-4, `weight ${i}: rel err ${e}`);
-  });
-  const { tensors } = await trajectory('native', 5, make);
-  assert.deepEqual(tensors.slice(2), new Array(tensors.length - 2).fill(tensors[2]), `numTensors per step: ${tensors}`);
+  // conv1..conv3 run oneDNN's Winograd on native: their activations stay in the blocked layout between
+  // kernels, x's blocked copy is kept from the forward pass, and both backward passes run in one call.
+  const make = (): tfl.LayersModel => makeResNet(32);
+  await expectCpuTrajectory(make, 4);
+  await expectFlatTensors(make, 5);
 });
 
 test('native training keeps numTensors flat and recycles buffers', { skip }, async () => {
   const { nativePool } = await import('../../src/engine/native/index.js');
   const before = nativePool()!.stats.reused;
-  const { tensors } = await trajectory('native', 8);
-  assert.deepEqual(tensors.slice(2), new Array(tensors.length - 2).fill(tensors[2]), `numTensors per step: ${tensors}`);
+  await expectFlatTensors(makeNet, 8);
   assert.ok(nativePool()!.stats.reused > before, 'the pool should reuse buffers across steps');
 });
 
