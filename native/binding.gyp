@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "whittle_native",
-      "sources": ["src/addon.cc", "src/conv.cc", "src/ew.cc"],
+      "sources": ["src/addon.cc", "src/conv.cc", "src/ew.cc", "src/direct16.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

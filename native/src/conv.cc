@@ -259,6 +259,7 @@ std::string conv_fwd(const ConvDims& d, const float* x, const float* wt, const f
       *wino = true;
       return;
     }
+    if (direct16_shape(d)) return direct16_fwd(d, x, wt, bias, relu, y);
     auto& pd = fwd_pd(p, d, hb, relu);
     if (!p.fwd[hb][relu]) p.fwd[hb][relu] = std::make_unique<convolution_forward>(pd);
     memory& wm = weights_in(p.fwd_w[hb][relu], pd.weights_desc(), p.w_user_md, wt);
@@ -278,6 +279,7 @@ std::string conv_bwd_data(const ConvDims& d, const float* dy, const float* wt, f
       reorder_out(*w->a, p.x_md, dx);
       return;
     }
+    if (direct16_shape(d)) return direct16_bwd_data(d, dy, wt, dx);
     if (!p.bwd_d) {
       auto& hint = fwd_pd(p, d, false, false);
       convolution_backward_data::desc desc(algorithm::convolution_direct, p.x_md, any_w(d), p.y_md, p.strides, p.dil,

@@ -25,6 +25,10 @@ struct BlockedIO {
 // geometry is an error).
 std::string conv_fwd(const ConvDims& d, const float* x, const float* wt, const float* bias, float* y, bool relu,
                      const BlockedIO& io, bool* wino);
+// Direct16 (direct16.cc): 3x3 / stride 1 / pad 1 convs with 16 channels in and out, on AVX-512 CPUs.
+bool direct16_shape(const ConvDims& d);
+void direct16_fwd(const ConvDims& d, const float* x, const float* wt, const float* bias, bool relu, float* y);
+void direct16_bwd_data(const ConvDims& d, const float* dy, const float* wt, float* dx);
 std::string conv_bwd_data(const ConvDims& d, const float* dy, const float* wt, float* dx);
 std::string conv_bwd_weights(const ConvDims& d, const float* x, const float* dy, float* dw, float* dbias);
 // Both backward passes of a Winograd-planned conv sharing one reorder of dy; *done = false (nothing

@@ -35,6 +35,14 @@ const convCases: ConvCase[] = [
   // 3x3 / stride 1 / pad 1 with 32+ channels in and out: oneDNN Winograd (blocked layout) on native
   { n: 3, h: 10, w: 10, ci: 32, co: 48, k: [3, 3], s: 1, pad: 'same' },
   { n: 2, h: 8, w: 8, ci: 64, co: 64, k: [3, 3], s: 1, pad: 1 },
+  // 16 channels in and out, 3x3 / stride 1 / pad 1: Whittle's AVX-512 direct kernel (direct16.cc) where the
+  // CPU has it. Widths cover every block size (16, 8, 4, 2, 1) with and without the padding edges; h = 1
+  // has neither the row above nor below.
+  { n: 2, h: 5, w: 32, ci: 16, co: 16, k: [3, 3], s: 1, pad: 'same' },
+  { n: 1, h: 3, w: 31, ci: 16, co: 16, k: [3, 3], s: 1, pad: 1 },
+  { n: 3, h: 1, w: 16, ci: 16, co: 16, k: [3, 3], s: 1, pad: 'same' },
+  { n: 2, h: 4, w: 1, ci: 16, co: 16, k: [3, 3], s: 1, pad: 'same' },
+  { n: 2, h: 6, w: 19, ci: 16, co: 16, k: [3, 3], s: 1, pad: 'same' },
 ];
 
 for (const c of convCases) {
