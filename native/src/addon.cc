@@ -78,8 +78,9 @@ static int64_t opt_len(const Napi::CallbackInfo& info, size_t i) {
 }
 static float* opt_f32(const Napi::CallbackInfo& info, size_t i) { return info.Length() > i ? f32(info[i]) : nullptr; }
 
-// conv2d(x|null, w, bias|null, y|null, dims, relu, xb?|null, xbGiven?, yb?|null) -> whether the Winograd
-// path ran (blocked buffers, nChw16c: xb filled from x or given, yb the blocked output instead of y)
+// conv2d(x|null, w, bias|null, y|null, dims, relu, xb?|null, xbGiven?, yb?|null, stats?|null) -> 1 if the
+// Winograd path ran (blocked buffers, nChw16c: xb filled from x or given, yb the blocked output instead of
+// y), 2 if stats ([mean | variance] of y per channel, 2 * o floats) were filled, else 0.
 static Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   REQUIRE_READY();
   ConvDims d;
@@ -93,10 +94,13 @@ static Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     return fail(env, "conv2d: blocked buffer has the wrong size");
   }
   if ((!io.x_given && !f32(info[0])) || (!io.y && !f32(info[3]))) return fail(env, "conv2d: missing x or y");
-  bool wino = false;
-  std::string err = conv_fwd(d, f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3]), info[5].ToBoolean(), io, &wino);
+  int64_t ls = opt_len(info, 9);
+  if (ls >= 0 && ls != 2 * d.o) return fail(env, "conv2d: stats must hold 2 x outChannels floats");
+  bool wino = false, stats_done = false;
+  std::string err = conv_fwd(d, f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3]), info[5].ToBoolean(), io, &wino,
+                             opt_f32(info, 9), &stats_done);
   if (!err.empty()) return fail(env, err);
-  return Napi::Boolean::New(env, wino);
+  return Napi::Number::New(env, wino ? 1 : stats_done ? 2 : 0);
 }
 // conv2dBackpropInput(dy, w, dx, dims)
 static Napi::Value Conv2dBwdData(const Napi::CallbackInfo& info) {

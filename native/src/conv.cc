@@ -225,8 +225,9 @@ static std::string guard(F&& f) {
 }
 
 std::string conv_fwd(const ConvDims& d, const float* x, const float* wt, const float* bias, float* y, bool relu,
-                     const BlockedIO& io, bool* wino) {
+                     const BlockedIO& io, bool* wino, float* stats, bool* stats_done) {
   *wino = false;
+  if (stats_done) *stats_done = false;
   return guard([&] {
     auto& p = plan_for(d);
     bool hb = bias != nullptr;
@@ -259,7 +260,11 @@ std::string conv_fwd(const ConvDims& d, const float* x, const float* wt, const f
       *wino = true;
       return;
     }
-    if (direct16_shape(d)) return direct16_fwd(d, x, wt, bias, relu, y);
+    if (direct16_shape(d)) {
+      direct16_fwd(d, x, wt, bias, relu, y, stats, stats ? stats + d.o : nullptr);
+      if (stats && stats_done) *stats_done = true;
+      return;
+    }
     auto& pd = fwd_pd(p, d, hb, relu);
     if (!p.fwd[hb][relu]) p.fwd[hb][relu] = std::make_unique<convolution_forward>(pd);
     memory& wm = weights_in(p.fwd_w[hb][relu], pd.weights_desc(), p.w_user_md, wt);

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "kernels.h"
 
@@ -32,14 +33,19 @@ bool direct16_shape(const ConvDims& d) {
 
 namespace {
 
+// Per-row sums of (y - shift) and (y - shift)^2 per output channel, for batch-norm statistics.
+struct RowStats {
+  __m512 s1, s2, shift;
+};
+
 // R consecutive output pixels of one row, starting at ow0: R accumulators, each FMA broadcasting one input
 // channel from memory against one weight row (HWIO: w[kh][kw][ci][0..15]). LEFT / RIGHT: the block touches
 // the left / right padding (the first pixel has no kw = 0 tap, the last no kw = 2 tap).
-template <int R, bool LEFT, bool RIGHT>
+template <int R, bool LEFT, bool RIGHT, bool STATS>
 __attribute__((target("avx512f"), always_inline)) inline void fwd_block(const float* x, int64_t h, int64_t w,
                                                                        int64_t n, int64_t oh, int64_t ow0,
                                                                        const float* wt, const float* bias, bool relu,
-                                                                       float* y) {
+                                                                       float* y, RowStats* st) {
   __m512 acc[R];
   __m512 b0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
   for (int r = 0; r < R; r++) acc[r] = b0;
@@ -64,22 +70,31 @@ __attribute__((target("avx512f"), always_inline)) inline void fwd_block(const fl
   }
   float* yb = y + ((n * h + oh) * w + ow0) * 16;
   const __m512 zero = _mm512_setzero_ps();
-  for (int r = 0; r < R; r++) _mm512_storeu_ps(yb + r * 16, relu ? _mm512_max_ps(acc[r], zero) : acc[r]);
+  for (int r = 0; r < R; r++) {
+    __m512 v = relu ? _mm512_max_ps(acc[r], zero) : acc[r];
+    _mm512_storeu_ps(yb + r * 16, v);
+    if constexpr (STATS) {
+      __m512 dv = _mm512_sub_ps(v, st->shift);
+      st->s1 = _mm512_add_ps(st->s1, dv);
+      st->s2 = _mm512_fmadd_ps(dv, dv, st->s2);
+    }
+  }
 }
 
 // One output row: blocks of R pixels, then the remainder in halving block sizes.
-template <int R>
+template <int R, bool STATS>
 __attribute__((target("avx512f"))) void fwd_row(const float* x, int64_t h, int64_t w, int64_t n, int64_t oh,
-                                                int64_t ow0, const float* wt, const float* bias, bool relu, float* y) {
+                                                int64_t ow0, const float* wt, const float* bias, bool relu, float* y,
+                                                RowStats* st) {
   for (; w - ow0 >= R; ow0 += R) {
     bool l = ow0 == 0, r = ow0 + R == w;
-    if (l && r) fwd_block<R, true, true>(x, h, w, n, oh, ow0, wt, bias, relu, y);
-    else if (l) fwd_block<R, true, false>(x, h, w, n, oh, ow0, wt, bias, relu, y);
-    else if (r) fwd_block<R, false, true>(x, h, w, n, oh, ow0, wt, bias, relu, y);
-    else fwd_block<R, false, false>(x, h, w, n, oh, ow0, wt, bias, relu, y);
+    if (l && r) fwd_block<R, true, true, STATS>(x, h, w, n, oh, ow0, wt, bias, relu, y, st);
+    else if (l) fwd_block<R, true, false, STATS>(x, h, w, n, oh, ow0, wt, bias, relu, y, st);
+    else if (r) fwd_block<R, false, true, STATS>(x, h, w, n, oh, ow0, wt, bias, relu, y, st);
+    else fwd_block<R, false, false, STATS>(x, h, w, n, oh, ow0, wt, bias, relu, y, st);
   }
   if constexpr (R > 1) {
-    if (ow0 < w) fwd_row<R / 2>(x, h, w, n, oh, ow0, wt, bias, relu, y);
+    if (ow0 < w) fwd_row<R / 2, STATS>(x, h, w, n, oh, ow0, wt, bias, relu, y, st);
   }
 }
 
@@ -87,12 +102,51 @@ __attribute__((target("avx512f"))) void fwd_all(const ConvDims& d, const float* 
                                                 bool relu, float* y) {
   int64_t rows = d.n * d.h;
 #pragma omp parallel for schedule(static) if (rows > 1)
-  for (int64_t row = 0; row < rows; row++) fwd_row<16>(x, d.h, d.w, row / d.h, row % d.h, 0, wt, bias, relu, y);
+  for (int64_t row = 0; row < rows; row++) fwd_row<16, false>(x, d.h, d.w, row / d.h, row % d.h, 0, wt, bias, relu, y, nullptr);
+}
+
+// The forward pass that also sums its output per channel (as bn_stats: shifted by the first pixel's
+// values, float sums per row, double across rows; per-thread partials added in thread order).
+__attribute__((target("avx512f"))) void fwd_all_stats(const ConvDims& d, const float* x, const float* wt,
+                                                      const float* bias, bool relu, float* y, float* mean,
+                                                      float* var) {
+  int64_t rows = d.n * d.h;
+  fwd_row<16, false>(x, d.h, d.w, 0, 0, 0, wt, bias, relu, y, nullptr);  // the first pixel: the shift
+  alignas(64) float shift[16];
+  std::memcpy(shift, y, sizeof shift);
+  int nt = rows > 1 ? omp_get_max_threads() : 1;
+  std::vector<double> p1((size_t)nt * 16, 0.0), p2((size_t)nt * 16, 0.0);
+#pragma omp parallel num_threads(nt)
+  {
+    double* a1 = p1.data() + (size_t)omp_get_thread_num() * 16;
+    double* a2 = p2.data() + (size_t)omp_get_thread_num() * 16;
+#pragma omp for schedule(static)
+    for (int64_t row = 0; row < rows; row++) {
+      RowStats st{_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_loadu_ps(shift)};
+      fwd_row<16, true>(x, d.h, d.w, row / d.h, row % d.h, 0, wt, bias, relu, y, &st);
+      alignas(64) float f1[16], f2[16];
+      _mm512_store_ps(f1, st.s1);
+      _mm512_store_ps(f2, st.s2);
+      for (int j = 0; j < 16; j++) {
+        a1[j] += f1[j];
+        a2[j] += f2[j];
+      }
+    }
+  }
+  std::vector<double> s1(16, 0.0), s2(16, 0.0);
+  for (int t = 0; t < nt; t++)
+    for (int j = 0; j < 16; j++) {
+      s1[j] += p1[(size_t)t * 16 + j];
+      s2[j] += p2[(size_t)t * 16 + j];
+    }
+  stats_from_sums(16, (double)(rows * d.w), shift, s1, s2, mean, var);
 }
 
 }  // namespace
 
-void direct16_fwd(const ConvDims& d, const float* x, const float* wt, const float* bias, bool relu, float* y) {
+void direct16_fwd(const ConvDims& d, const float* x, const float* wt, const float* bias, bool relu, float* y,
+                  float* mean, float* var) {
+  if (mean && var) return fwd_all_stats(d, x, wt, bias, relu, y, mean, var);
   fwd_all(d, x, wt, bias, relu, y);
 }
 

@@ -554,8 +554,7 @@ __attribute__((noinline)) static void bn_coeffs(int64_t c, const float* mean, co
   }
 }
 
-// mean/var (biased) from the sums of (x - shift) and (x - shift)^2 over `rows` values per channel.
-static void stats_from_sums(int64_t c, double rows, const float* shift, const std::vector<double>& s1,
+void stats_from_sums(int64_t c, double rows, const float* shift, const std::vector<double>& s1,
                             const std::vector<double>& s2, float* mean, float* var) {
   for (int64_t j = 0; j < c; j++) {
     double m1 = s1[j] / rows;

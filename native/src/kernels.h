@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace whittle {
 
@@ -23,11 +24,15 @@ struct BlockedIO {
 };
 // *wino: the Winograd path ran (only then are io's buffers used; passing given/output ones for another
 // geometry is an error).
+// stats (optional, float[2][o]): filled with y's per-channel batch mean and biased variance where the
+// kernel computes them on the way (Direct16 geometries; *stats_done then true), for the batch norm next.
 std::string conv_fwd(const ConvDims& d, const float* x, const float* wt, const float* bias, float* y, bool relu,
-                     const BlockedIO& io, bool* wino);
+                     const BlockedIO& io, bool* wino, float* stats = nullptr, bool* stats_done = nullptr);
 // Direct16 (direct16.cc): 3x3 / stride 1 / pad 1 convs with 16 channels in and out, on AVX-512 CPUs.
 bool direct16_shape(const ConvDims& d);
-void direct16_fwd(const ConvDims& d, const float* x, const float* wt, const float* bias, bool relu, float* y);
+// With mean and var: also the output's per-channel batch mean and biased variance (as bn_stats).
+void direct16_fwd(const ConvDims& d, const float* x, const float* wt, const float* bias, bool relu, float* y,
+                  float* mean = nullptr, float* var = nullptr);
 void direct16_bwd_data(const ConvDims& d, const float* dy, const float* wt, float* dx);
 std::string conv_bwd_data(const ConvDims& d, const float* dy, const float* wt, float* dx);
 std::string conv_bwd_weights(const ConvDims& d, const float* x, const float* dy, float* dw, float* dbias);
@@ -85,6 +90,9 @@ void bn_grad(int64_t rows, int64_t c, const float* x, const float* dy, const flo
 // Training batch norm over rows x c (channel last), biased variance. Forward: mean/var per channel, then
 // y = (x-mean)/sqrt(var+eps)*gamma + beta. Backward: dx, dgamma, dbeta through the batch statistics.
 void bn_stats(int64_t rows, int64_t c, const float* x, float* mean, float* var);
+// mean/var (biased) from per-channel double sums of (x - shift) and (x - shift)^2 over `rows` values.
+void stats_from_sums(int64_t c, double rows, const float* shift, const std::vector<double>& s1,
+                     const std::vector<double>& s2, float* mean, float* var);
 void bn_apply(int64_t rows, int64_t c, const float* x, const float* mean, const float* var, const float* gamma,
               const float* beta, float eps, const float* res, bool relu, float* y);
 void bn_apply_bwd(int64_t rows, int64_t c, const float* x, const float* dy, const float* mean, const float* var,

@@ -128,6 +128,14 @@ test('native training with Winograd convs (32 channels: blocked copies, one-call
   await expectFlatTensors(make, 5);
 });
 
+test('native training with 16-channel direct convs (batch statistics from the conv) follows the cpu trajectory', { skip }, async () => {
+  // conv1..conv3 run Whittle's AVX-512 direct kernel where the CPU has it: forward, backward-data on flipped
+  // weights, and the per-channel sums bn1..bn3 read instead of making their own statistics pass.
+  const make = (): tfl.LayersModel => makeResNet(16);
+  await expectCpuTrajectory(make, 4);
+  await expectFlatTensors(make, 5);
+});
+
 test('native training keeps numTensors flat and recycles buffers', { skip }, async () => {
   const { nativePool } = await import('../../src/engine/native/index.js');
   const before = nativePool()!.stats.reused;

@@ -13,14 +13,16 @@ export interface NativeAddon {
   init(libPath: string, threads: number): { version: string; threads: number; path: string };
   setThreads(n: number): number;
   /**
-   * Returns whether the Winograd path ran; only then are the blocked (nChw16c) buffers used: xb filled from
+   * Returns 1 if the Winograd path ran; only then are the blocked (nChw16c) buffers used: xb filled from
    * x (kept for the backward pass) or, with xbGiven, read instead of x (x may be null); yb receives the
-   * output instead of y (y may be null). Blocked operands for another geometry are an error.
+   * output instead of y (y may be null). Blocked operands for another geometry are an error. Returns 2 if
+   * `stats` (2 x outChannels) received y's per-channel batch mean then biased variance (16-channel direct
+   * kernel), else 0.
    */
   conv2d(
     x: Float32Array | null, w: Float32Array, bias: Float32Array | null, y: Float32Array | null, dims: Int32Array, relu: boolean,
-    xb?: Float32Array | null, xbGiven?: boolean, yb?: Float32Array | null,
-  ): boolean;
+    xb?: Float32Array | null, xbGiven?: boolean, yb?: Float32Array | null, stats?: Float32Array | null,
+  ): number;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, dims: Int32Array): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, dbias: Float32Array | null, dims: Int32Array): void;
   /** Both backward passes sharing one reorder of dy; false (nothing written) unless the geometry runs Winograd. */

@@ -40,6 +40,9 @@ export class NativeBackend extends MathBackendCPU {
   /** Kernel-private derived copies of a tensor's data, freed with the data: its values in oneDNN's blocked
    * layout nChw16c (see `blocked16`). `make` fills a copy not computed yet. */
   private derived = new Map<DataId, { buf: Float32Array; make?: () => void }>();
+  /** Per-channel batch mean and biased variance of a tensor, where the kernel that made it computed them on
+   * the way (see `batchStats`). */
+  private stats = new WeakMap<DataId, { mean: Float32Array; variance: Float32Array }>();
 
   constructor(readonly addon: NativeAddon, pool?: BufferPool) {
     super();
@@ -64,6 +67,7 @@ export class NativeBackend extends MathBackendCPU {
     this.pool.hold(values);
     if (old?.values) this.pool.release(old.values);
     this.dropDerived(dataId); // new values: a derived copy of the old ones is stale
+    this.stats.delete(dataId);
   }
 
   override disposeData(dataId: DataId, force = false): boolean {
@@ -85,6 +89,16 @@ export class NativeBackend extends MathBackendCPU {
       this.derived.delete(dataId);
       this.pool.recycle(d.buf);
     }
+  }
+
+  /** Records the per-channel batch mean and biased variance of t's values (over all axes but the last). */
+  setBatchStats(t: tf.TensorInfo, mean: Float32Array, variance: Float32Array): void {
+    this.stats.set(t.dataId, { mean, variance });
+  }
+
+  /** t's per-channel batch mean and biased variance if its kernel recorded them, else undefined. */
+  batchStats(t: tf.TensorInfo): { mean: Float32Array; variance: Float32Array } | undefined {
+    return this.stats.get(t.dataId);
   }
 
   /** Attaches a pooled nChw16c copy of a tensor's values (replacing, recycling, an older one). */

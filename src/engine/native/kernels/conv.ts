@@ -65,9 +65,15 @@ function forward({ inputs, attrs, backend }: NativeArgs, fused: boolean): tf.Ten
   const xb = xGiven ?? (known !== false && training && !backend.blocked16(x) ? backend.pool.alloc(nx) : null);
   const yb = known === true && blockedActivations && training ? backend.pool.alloc(sizeOf(outShape)) : null;
   const y = yb ? null : backend.pool.alloc(sizeOf(outShape));
+  // The 16-channel direct kernel sums its output per channel on the way: the batch norm that follows in
+  // training reads these statistics instead of making a pass of its own.
+  const stats = training && known !== true && info.outChannels === 16 ? new Float32Array(32) : null;
   let wino: boolean;
+  let gotStats: boolean;
   try {
-    wino = backend.addon.conv2d(xv, wv, bv, y, dims, relu, xb, !!xGiven, yb);
+    const r = backend.addon.conv2d(xv, wv, bv, y, dims, relu, xb, !!xGiven, yb, stats);
+    wino = r === 1;
+    gotStats = r === 2;
   } catch {
     for (const b of [y, yb, xGiven ? null : xb]) if (b) backend.pool.recycle(b);
     return undefined; // oneDNN rejected the geometry: let the cpu kernel handle it
@@ -78,7 +84,9 @@ function forward({ inputs, attrs, backend }: NativeArgs, fused: boolean): tf.Ten
     if (wino) backend.setBlocked16(x, xb);
     else backend.pool.recycle(xb);
   }
-  return yb ? backend.blockedOutput(outShape, yb) : backend.output(outShape, y!);
+  const out = yb ? backend.blockedOutput(outShape, yb) : backend.output(outShape, y!);
+  if (gotStats && stats) backend.setBatchStats(out, stats.subarray(0, 16), stats.subarray(16));
+  return out;
 }
 
 /** WHITTLE_BLOCKED=0: Winograd convs take and return NHWC (reordering around each pass), as before. */
