@@ -136,6 +136,24 @@ test('native training with 16-channel direct convs (batch statistics from the co
   await expectFlatTensors(make, 5);
 });
 
+test('saved tensors: first-order gradients save plain handles, nested gradients still flow through saved values', { skip }, async () => {
+  await initBackend('native');
+  const x = tf.tensor1d([0.5, -1.5, 2]);
+  // sum(x^3 sin x): Mul saves both inputs and Sin saves x; the second derivative reads them on the outer tape.
+  const f = (t: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.mul(t, t), tf.mul(t, tf.sin(t))));
+  const before = tf.memory().numTensors;
+  const g1 = tf.grad(f)(x); // 3x^2 sin x + x^3 cos x
+  const g2 = tf.grad((t: tf.Tensor) => tf.sum(tf.grad(f)(t)))(x); // 6x sin x + 6x^2 cos x - x^3 sin x
+  const xs = [0.5, -1.5, 2];
+  const want1 = xs.map((v) => 3 * v ** 2 * Math.sin(v) + v ** 3 * Math.cos(v));
+  const want2 = xs.map((v) => 6 * v * Math.sin(v) + 6 * v ** 2 * Math.cos(v) - v ** 3 * Math.sin(v));
+  assert.ok(relError(g1.dataSync() as Float32Array, Float32Array.from(want1)) < 1e-5, `first derivative ${g1.dataSync()}`);
+  assert.ok(relError(g2.dataSync() as Float32Array, Float32Array.from(want2)) < 1e-5, `second derivative ${g2.dataSync()}`);
+  tf.dispose([g1, g2]);
+  assert.equal(tf.memory().numTensors, before, 'no tensor leaked by the saved handles');
+  x.dispose();
+});
+
 test('native training keeps numTensors flat and recycles buffers', { skip }, async () => {
   const { nativePool } = await import('../../src/engine/native/index.js');
   const before = nativePool()!.stats.reused;

@@ -19,6 +19,7 @@ import * as shape from './kernels/shape.js';
 import * as bn from './batchnorm.js';
 import * as gather from './kernels/gather.js';
 import * as optim from './optim.js';
+import { patchSavedTensorClones } from './saved.js';
 
 export const NATIVE_BACKEND = 'native';
 
@@ -148,6 +149,7 @@ export function registerNativeBackend(loaded: LoadedAddon): string {
   grads.installNativeGradients(NATIVE_BACKEND);
   bn.patchBatchNormalizationLayer(NATIVE_BACKEND);
   optim.patchSgdOptimizer(NATIVE_BACKEND);
+  patchSavedTensorClones(NATIVE_BACKEND);
   registered = true;
   return NATIVE_BACKEND;
 }
