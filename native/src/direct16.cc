@@ -1,9 +1,10 @@
 // Direct 3x3 / stride 1 / pad 1 convolution with 16 input and 16 output channels on NHWC activations, in
 // AVX-512 registers: one output pixel's 16 channels are one vector. ResNet-20/56/110's first stage is made of
 // these convs (a third of their FLOPs); oneDNN's direct kernels ran them at ~55% of the two cores' FMA peak
-// (1.60 ms forward, 1.65 ms backward-data at batch 64, buffers cold) and this at ~75% (1.34 ms for both,
-// .scratch-style A/B in one process). The backward-data pass is the same kernel on flipped, transposed
-// weights. Used only where the CPU has AVX-512F (checked at run time); WHITTLE_DIRECT16=0 disables.
+// (1.60 ms forward, 1.65 ms backward-data at batch 64, buffers cold) and this at ~75% (1.34 ms for both;
+// best of 15 alternating rounds in one process). The backward-data pass is the same kernel on flipped,
+// transposed weights; the forward pass can also sum its output per channel for the batch norm after it.
+// Used only where the CPU has AVX-512F (checked at run time); WHITTLE_DIRECT16=0 disables.
 #include <immintrin.h>
 #include <omp.h>
 
