@@ -38,9 +38,10 @@ export const bnStats: NativeKernel = ({ inputs, attrs, backend }) => {
   if (!c) return undefined;
   const mean = new Float32Array(c);
   const variance = new Float32Array(c);
-  const known = backend.batchStats(x); // summed by the conv that made x
+  const recorded = backend.batchStats(x); // summed by the conv that made x
+  const known = recorded && recorded.mean.length === c ? recorded : undefined;
   const xb = known ? undefined : backend.blocked16(x); // a Winograd conv's output: no NHWC pass needed
-  if (known && known.mean.length === c) {
+  if (known) {
     mean.set(known.mean);
     variance.set(known.variance);
   } else if (xb) {
