@@ -340,7 +340,12 @@ std::string conv_bwd_both(const ConvDims& d, const float* x, const float* dy, co
     WinoPlan* w = wino_for(d);
     bool ok = w && plain_blocked16(w->a->get_desc()) && plain_blocked16(w->b->get_desc());
     if (!ok && (io.x_given || io.dy || io.dx)) throw std::runtime_error("conv2dBackward: blocked operands for a non-Winograd geometry");
-    if (!ok) return;  // direct convs read NHWC in place: nothing to share, the caller runs the two passes
+    if (!ok && direct16_shape(d)) {  // Whittle's 16-channel kernels: one pass over the images
+      direct16_bwd_both(d, x, dy, wt, dx, dw);
+      *done = true;
+      return;
+    }
+    if (!ok) return;  // oneDNN's direct convs read NHWC in place: nothing to share, the caller runs both passes
     // One call for both passes: dy is reordered once (not at all when given blocked), x not at all when
     // the forward pass kept its blocked copy, and dx may stay blocked (io.dx) for the next kernel.
     memory src = io.x ? memory(w->a->get_desc(), eng(), io.x) : *w->a;

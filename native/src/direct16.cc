@@ -143,7 +143,82 @@ __attribute__((target("avx512f"))) void fwd_all_stats(const ConvDims& d, const f
   stats_from_sums(16, (double)(rows * d.w), shift, s1, s2, mean, var);
 }
 
+// Backward weights, three taps (kw = 0, 1, 2 of one kh) at once over 8 input channels (ci0..ci0+7):
+// acc[kw * 8 + c] += x[q][ci0 + c] * dy[q + 1 - kw] for the pixels q of one input row. 24 accumulators, one
+// broadcast of x per 3 FMAs. EDGE_L / EDGE_R: q is the row's first / last pixel (no dy[q - 1] / dy[q + 1]).
+template <bool EDGE_L, bool EDGE_R>
+__attribute__((target("avx512f"), always_inline)) inline void bwdw_step(const float* xq, const float* dq, __m512* acc) {
+  __m512 d0 = EDGE_R ? _mm512_setzero_ps() : _mm512_loadu_ps(dq + 16);
+  __m512 d1 = _mm512_loadu_ps(dq);
+  __m512 d2 = EDGE_L ? _mm512_setzero_ps() : _mm512_loadu_ps(dq - 16);
+#pragma GCC unroll 8
+  for (int c = 0; c < 8; c++) {
+    __m512 bx = _mm512_set1_ps(xq[c]);
+    if (!EDGE_R) acc[c] = _mm512_fmadd_ps(bx, d0, acc[c]);
+    acc[8 + c] = _mm512_fmadd_ps(bx, d1, acc[8 + c]);
+    if (!EDGE_L) acc[16 + c] = _mm512_fmadd_ps(bx, d2, acc[16 + c]);
+  }
+}
+
+// dw (HWIO, 2304 floats) += the contribution of image n.
+__attribute__((target("avx512f"))) void bwdw_image(const float* x, const float* dy, int64_t h, int64_t w, int64_t n,
+                                                   float* dw) {
+  for (int kh = 0; kh < 3; kh++)
+    for (int half = 0; half < 2; half++) {
+      __m512 acc[24];
+      for (int kw = 0; kw < 3; kw++)
+        for (int c = 0; c < 8; c++) acc[kw * 8 + c] = _mm512_loadu_ps(dw + ((kh * 3 + kw) * 16 + half * 8 + c) * 16);
+      for (int64_t oh = kh == 0 ? 1 : 0; oh < (kh == 2 ? h - 1 : h); oh++) {
+        const float* xr = x + ((n * h + oh + kh - 1) * w) * 16 + half * 8;
+        const float* dr = dy + ((n * h + oh) * w) * 16;
+        if (w == 1) {
+          bwdw_step<true, true>(xr, dr, acc);
+          continue;
+        }
+        bwdw_step<true, false>(xr, dr, acc);
+        for (int64_t q = 1; q < w - 1; q++) bwdw_step<false, false>(xr + q * 16, dr + q * 16, acc);
+        bwdw_step<false, true>(xr + (w - 1) * 16, dr + (w - 1) * 16, acc);
+      }
+      for (int kw = 0; kw < 3; kw++)
+        for (int c = 0; c < 8; c++) _mm512_storeu_ps(dw + ((kh * 3 + kw) * 16 + half * 8 + c) * 16, acc[kw * 8 + c]);
+    }
+}
+
+// Both backward passes, image by image in one parallel region: an image's dy is still in cache when its
+// weight gradient reads it. Per-thread dw partials added in thread order.
+__attribute__((target("avx512f"))) void bwd_both(const ConvDims& d, const float* x, const float* dy,
+                                                 const float* flipped, float* dx, float* dw) {
+  int nt = d.n > 1 ? omp_get_max_threads() : 1;
+  std::vector<float> parts((size_t)nt * 2304, 0.f);
+#pragma omp parallel num_threads(nt)
+  {
+    float* part = parts.data() + (size_t)omp_get_thread_num() * 2304;
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < d.n; n++) {
+      for (int64_t oh = 0; oh < d.h; oh++) fwd_row<16, false>(dy, d.h, d.w, n, oh, 0, flipped, nullptr, false, dx, nullptr);
+      bwdw_image(x, dy, d.h, d.w, n, part);
+    }
+  }
+  for (int i = 0; i < 2304; i++) {
+    float sum = 0.f;
+    for (int t = 0; t < nt; t++) sum += parts[(size_t)t * 2304 + i];
+    dw[i] = sum;
+  }
+}
+
+void flip_weights(const float* wt, float* flipped) {
+  for (int t = 0; t < 9; t++)
+    for (int ci = 0; ci < 16; ci++)
+      for (int co = 0; co < 16; co++) flipped[(8 - t) * 256 + co * 16 + ci] = wt[t * 256 + ci * 16 + co];
+}
+
 }  // namespace
+
+void direct16_bwd_both(const ConvDims& d, const float* x, const float* dy, const float* wt, float* dx, float* dw) {
+  alignas(64) float flipped[9 * 256];
+  flip_weights(wt, flipped);
+  bwd_both(d, x, dy, flipped, dx, dw);
+}
 
 void direct16_fwd(const ConvDims& d, const float* x, const float* wt, const float* bias, bool relu, float* y,
                   float* mean, float* var) {
@@ -154,9 +229,7 @@ void direct16_fwd(const ConvDims& d, const float* x, const float* wt, const floa
 // dx = conv(dy, w') with w'[kh][kw][co][ci] = w[2-kh][2-kw][ci][co]: the same geometry (3x3, pad 1).
 void direct16_bwd_data(const ConvDims& d, const float* dy, const float* wt, float* dx) {
   alignas(64) float flipped[9 * 256];
-  for (int t = 0; t < 9; t++)
-    for (int ci = 0; ci < 16; ci++)
-      for (int co = 0; co < 16; co++) flipped[(8 - t) * 256 + co * 16 + ci] = wt[t * 256 + ci * 16 + co];
+  flip_weights(wt, flipped);
   fwd_all(d, dy, flipped, nullptr, false, dx);
 }
 

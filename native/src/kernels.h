@@ -34,6 +34,8 @@ bool direct16_shape(const ConvDims& d);
 void direct16_fwd(const ConvDims& d, const float* x, const float* wt, const float* bias, bool relu, float* y,
                   float* mean = nullptr, float* var = nullptr);
 void direct16_bwd_data(const ConvDims& d, const float* dy, const float* wt, float* dx);
+// Both backward passes (dx and dw, HWIO) in one pass over the images.
+void direct16_bwd_both(const ConvDims& d, const float* x, const float* dy, const float* wt, float* dx, float* dw);
 std::string conv_bwd_data(const ConvDims& d, const float* dy, const float* wt, float* dx);
 std::string conv_bwd_weights(const ConvDims& d, const float* x, const float* dy, float* dw, float* dbias);
 // Both backward passes of a Winograd-planned conv sharing one reorder of dy; *done = false (nothing

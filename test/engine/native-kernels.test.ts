@@ -291,6 +291,21 @@ test('Winograd conv backward: dx and dfilter from one native call (dx lazy, then
   }
 });
 
+test('16-channel conv backward: dx and dfilter from one native call (direct kernel, image by image) match cpu', { skip }, async () => {
+  // As above for Whittle's AVX-512 16-channel kernel: from the second gradient of a geometry on, the filter
+  // kernel computes dx and dfilter in one pass over the images. Widths 1, 2, 19 and heights 1, 3 cover
+  // the row edges of the three-tap weight-gradient loop.
+  for (const [n, h, w] of [[3, 5, 19], [2, 1, 2], [2, 3, 1]]) {
+    const xs = [n, h, w, 16];
+    for (let i = 0; i < 3; i++) {
+      await check(`16-channel conv grads ${xs}, call ${i}`, () => {
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), tn(xs, 19 + i))));
+        return g([t4(xs, 11 + i), t4([3, 3, 16, 16], 12 + i)]);
+      });
+    }
+  }
+});
+
 async function initBackendForTest(): Promise<void> {
   const { initBackend } = await import('../../src/engine/backend.js');
   await initBackend('native');

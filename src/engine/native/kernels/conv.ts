@@ -89,6 +89,14 @@ function forward({ inputs, attrs, backend }: NativeArgs, fused: boolean): tf.Ten
   return out;
 }
 
+/** 3x3 / stride 1 / pad 1 with 16 channels in and out: where the CPU has AVX-512, Whittle's direct kernel
+ * (native/src/direct16.cc) runs both backward passes in one call too. */
+function sixteenChannels3x3(c: ConvInfo): boolean {
+  const p = c.padInfo;
+  return c.inChannels === 16 && c.outChannels === 16 && c.filterHeight === 3 && c.filterWidth === 3 && c.strideHeight === 1 &&
+    c.strideWidth === 1 && c.dilationHeight === 1 && c.dilationWidth === 1 && p.top === 1 && p.left === 1 && p.bottom === 1 && p.right === 1;
+}
+
 /** WHITTLE_BLOCKED=0: Winograd convs take and return NHWC (reordering around each pass), as before. */
 const blockedActivations = process.env.WHITTLE_BLOCKED !== '0';
 
@@ -153,7 +161,8 @@ export const conv2DBackpropFilter: NativeKernel = ({ inputs, attrs, backend }) =
   const dw = backend.pool.alloc(sizeOf(filterShape));
   const key = dims.join(',');
   const pend = pendingDx.get(dy.dataId);
-  if (pend && pend.key === key && winoGeometries.has(key) && backend.isPending(pend.dx) && x.dtype === 'float32' && dy.dtype === 'float32') {
+  const wino = winoGeometries.has(key);
+  if (pend && pend.key === key && (wino || sixteenChannels3x3(info)) && backend.isPending(pend.dx) && x.dtype === 'float32' && dy.dtype === 'float32') {
     // Both Winograd backward passes in one call, on blocked operands where they exist; dx stays blocked
     // (its NHWC values computed only if read), for the batch-norm backward before it.
     pendingDx.delete(dy.dataId);
@@ -163,7 +172,7 @@ export const conv2DBackpropFilter: NativeKernel = ({ inputs, attrs, backend }) =
     const dyv = dyb ? null : (backend.f32(dy) ?? null);
     const wv = backend.f32(pend.filter);
     const nx = sizeOf(pend.dx.shape);
-    const dxb = blockedActivations ? backend.pool.alloc(nx) : null;
+    const dxb = blockedActivations && wino ? backend.pool.alloc(nx) : null;
     let both: boolean;
     try {
       both = !!wv && (!!xb || !!xv) && (!!dyb || !!dyv) &&
