@@ -134,12 +134,8 @@ __attribute__((target("avx512f"))) void fwd_all_stats(const ConvDims& d, const f
       }
     }
   }
-  std::vector<double> s1(16, 0.0), s2(16, 0.0);
-  for (int t = 0; t < nt; t++)
-    for (int j = 0; j < 16; j++) {
-      s1[j] += p1[(size_t)t * 16 + j];
-      s2[j] += p2[(size_t)t * 16 + j];
-    }
+  std::vector<double> s1, s2;
+  sum_thread_partials(nt, 16, p1, p2, s1, s2);
   stats_from_sums(16, (double)(rows * d.w), shift, s1, s2, mean, var);
 }
 

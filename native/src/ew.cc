@@ -482,9 +482,8 @@ void bn_grad(int64_t rows, int64_t c, const float* x, const float* dy, const flo
     s2[j] = (float)v;
   }
 }
-// s1/s2[j] = the sum over threads of their per-channel double partials (p1/p2: nt x c).
-static void sum_thread_partials(int nt, int64_t c, const std::vector<double>& p1, const std::vector<double>& p2,
-                                std::vector<double>& s1, std::vector<double>& s2) {
+void sum_thread_partials(int nt, int64_t c, const std::vector<double>& p1, const std::vector<double>& p2,
+                         std::vector<double>& s1, std::vector<double>& s2) {
   s1.assign(c, 0.0);
   s2.assign(c, 0.0);
   for (int t = 0; t < nt; t++)
@@ -555,7 +554,7 @@ __attribute__((noinline)) static void bn_coeffs(int64_t c, const float* mean, co
 }
 
 void stats_from_sums(int64_t c, double rows, const float* shift, const std::vector<double>& s1,
-                            const std::vector<double>& s2, float* mean, float* var) {
+                     const std::vector<double>& s2, float* mean, float* var) {
   for (int64_t j = 0; j < c; j++) {
     double m1 = s1[j] / rows;
     double v = s2[j] / rows - m1 * m1;

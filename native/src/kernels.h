@@ -92,6 +92,9 @@ void bn_grad(int64_t rows, int64_t c, const float* x, const float* dy, const flo
 // Training batch norm over rows x c (channel last), biased variance. Forward: mean/var per channel, then
 // y = (x-mean)/sqrt(var+eps)*gamma + beta. Backward: dx, dgamma, dbeta through the batch statistics.
 void bn_stats(int64_t rows, int64_t c, const float* x, float* mean, float* var);
+// s1/s2[j] = the sum over threads of their per-channel double partials (p1/p2: nt x c), in thread order.
+void sum_thread_partials(int nt, int64_t c, const std::vector<double>& p1, const std::vector<double>& p2,
+                         std::vector<double>& s1, std::vector<double>& s2);
 // mean/var (biased) from per-channel double sums of (x - shift) and (x - shift)^2 over `rows` values.
 void stats_from_sums(int64_t c, double rows, const float* shift, const std::vector<double>& s1,
                      const std::vector<double>& s2, float* mean, float* var);

@@ -89,14 +89,6 @@ function forward({ inputs, attrs, backend }: NativeArgs, fused: boolean): tf.Ten
   return out;
 }
 
-/** 3x3 / stride 1 / pad 1 with 16 channels in and out: where the CPU has AVX-512, Whittle's direct kernel
- * (native/src/direct16.cc) runs both backward passes in one call too. */
-function sixteenChannels3x3(c: ConvInfo): boolean {
-  const p = c.padInfo;
-  return c.inChannels === 16 && c.outChannels === 16 && c.filterHeight === 3 && c.filterWidth === 3 && c.strideHeight === 1 &&
-    c.strideWidth === 1 && c.dilationHeight === 1 && c.dilationWidth === 1 && p.top === 1 && p.left === 1 && p.bottom === 1 && p.right === 1;
-}
-
 /** WHITTLE_BLOCKED=0: Winograd convs take and return NHWC (reordering around each pass), as before. */
 const blockedActivations = process.env.WHITTLE_BLOCKED !== '0';
 
@@ -104,6 +96,9 @@ const blockedActivations = process.env.WHITTLE_BLOCKED !== '0';
 const winoForward = new Map<string, boolean>();
 /** Conv geometries whose forward ran Winograd: their backward takes and gives blocked operands too. */
 const winoGeometries = new Set<string>();
+/** Other geometries by whether the addon ran both backward passes in one call (Whittle's 16-channel direct
+ * kernel does, on AVX-512 CPUs), learned from the first try: the addon decides, not a copy of its rule. */
+const oneCallBackward = new Map<string, boolean>();
 
 export const conv2D: NativeKernel = (a) => forward(a, false);
 export const fusedConv2D: NativeKernel = (a) => forward(a, true);
@@ -162,9 +157,10 @@ export const conv2DBackpropFilter: NativeKernel = ({ inputs, attrs, backend }) =
   const key = dims.join(',');
   const pend = pendingDx.get(dy.dataId);
   const wino = winoGeometries.has(key);
-  if (pend && pend.key === key && (wino || sixteenChannels3x3(info)) && backend.isPending(pend.dx) && x.dtype === 'float32' && dy.dtype === 'float32') {
-    // Both Winograd backward passes in one call, on blocked operands where they exist; dx stays blocked
-    // (its NHWC values computed only if read), for the batch-norm backward before it.
+  if (pend && pend.key === key && (wino || oneCallBackward.get(key) !== false) && backend.isPending(pend.dx) && x.dtype === 'float32' && dy.dtype === 'float32') {
+    // Both backward passes in one call: Winograd's on blocked operands where they exist, dx staying blocked
+    // (its NHWC values computed only if read) for the batch-norm backward before it; the 16-channel direct
+    // kernel's image by image on NHWC.
     pendingDx.delete(dy.dataId);
     const xb = backend.blocked16(x);
     const dyb = backend.blocked16(dy);
@@ -173,12 +169,14 @@ export const conv2DBackpropFilter: NativeKernel = ({ inputs, attrs, backend }) =
     const wv = backend.f32(pend.filter);
     const nx = sizeOf(pend.dx.shape);
     const dxb = blockedActivations && wino ? backend.pool.alloc(nx) : null;
-    let both: boolean;
-    try {
-      both = !!wv && (!!xb || !!xv) && (!!dyb || !!dyv) &&
-        backend.addon.conv2dBackward(xv, dyv, wv, dxb ? null : backend.lazyBuffer(pend.dx)!, dw, dims, xb, dyb, dxb);
-    } catch {
-      both = false; // the separate passes below (and dx's own lazy pass) still run, or fall back to cpu
+    let both = false;
+    if (wv && (xb || xv) && (dyb || dyv)) {
+      try {
+        both = backend.addon.conv2dBackward(xv, dyv, wv, dxb ? null : backend.lazyBuffer(pend.dx)!, dw, dims, xb, dyb, dxb);
+      } catch {
+        both = false; // the separate passes below (and dx's own lazy pass) still run, or fall back to cpu
+      }
+      if (!wino) oneCallBackward.set(key, both);
     }
     if (both && dxb) {
       const [n, h, w, c] = pend.dx.shape;
