@@ -306,6 +306,27 @@ test('16-channel conv backward: dx and dfilter from one native call (direct kern
   }
 });
 
+test('16-channel direct conv: the batch statistics it returns match the stats kernel on its output; a wrong-size stats array is an error', { skip }, async () => {
+  const { loadAddon } = await import('../../src/engine/native/addon.js');
+  const { addon } = loadAddon();
+  const [n, h, w] = [3, 5, 19];
+  // dims: n, h, w, c, kh, kw, o, oh, ow, sh, sw, pad top/left/bottom/right, dilation h/w
+  const dims = Int32Array.from([n, h, w, 16, 3, 3, 16, h, w, 1, 1, 1, 1, 1, 1, 1, 1]);
+  const x = randomArray(n * h * w * 16, 31).map((v) => v + 0.7); // a mean far from 0 exercises the shift
+  const wt = randomArray(9 * 256, 32);
+  const y = new Float32Array(x.length);
+  const stats = new Float32Array(32);
+  const r = addon.conv2d(x, wt, null, y, dims, false, null, false, null, stats);
+  assert.ok(r === 0 || r === 2, `conv2d returned ${r}`);
+  if (r === 2) { // only where the CPU has AVX-512 (else oneDNN ran and nothing was summed)
+    const mean = new Float32Array(16), variance = new Float32Array(16);
+    addon.bnStats(y, 16, mean, variance);
+    assert.ok(relError(stats.subarray(0, 16), mean) < 1e-5, `mean ${relError(stats.subarray(0, 16), mean)}`);
+    assert.ok(relError(stats.subarray(16), variance) < 1e-5, `variance ${relError(stats.subarray(16), variance)}`);
+  }
+  assert.throws(() => addon.conv2d(x, wt, null, y, dims, false, null, false, null, new Float32Array(31)), /stats must hold 2 x outChannels/);
+});
+
 async function initBackendForTest(): Promise<void> {
   const { initBackend } = await import('../../src/engine/backend.js');
   await initBackend('native');
