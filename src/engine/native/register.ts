@@ -20,6 +20,7 @@ import * as bn from './batchnorm.js';
 import * as gather from './kernels/gather.js';
 import * as optim from './optim.js';
 import { patchSavedTensorClones } from './saved.js';
+import { patchModelExecution } from './plan/index.js';
 
 export const NATIVE_BACKEND = 'native';
 
@@ -150,6 +151,7 @@ export function registerNativeBackend(loaded: LoadedAddon): string {
   bn.patchBatchNormalizationLayer(NATIVE_BACKEND);
   optim.patchSgdOptimizer(NATIVE_BACKEND);
   patchSavedTensorClones(NATIVE_BACKEND);
+  patchModelExecution(NATIVE_BACKEND);
   registered = true;
   return NATIVE_BACKEND;
 }
