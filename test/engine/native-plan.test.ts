@@ -121,3 +121,29 @@ test('without gradients (training-mode inference) the model runs per op', { skip
   tf.dispose([x, y]);
   model.dispose();
 });
+
+test('planned training keeps numTensors and resident memory flat', { skip }, async () => {
+  const steps = process.env.WHITTLE_LONG === '1' ? 1000 : 150;
+  await initBackend('native');
+  const model = makeNet();
+  assert.equal(typeof planOf(model), 'object');
+  const opt = tf.train.sgd(0.01);
+  const { x, y } = batch(2);
+  const step = (): void => {
+    const l = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!;
+    l.dataSync();
+    l.dispose();
+  };
+  for (let i = 0; i < 300; i++) step(); // RSS settles over the first few hundred steps (JIT, allocator, oneDNN caches)
+  global.gc?.();
+  const rss0 = process.memoryUsage().rss;
+  const t0 = tf.memory().numTensors;
+  for (let i = 0; i < steps; i++) step();
+  global.gc?.();
+  const grow = (process.memoryUsage().rss - rss0) / 2 ** 20;
+  assert.equal(tf.memory().numTensors, t0);
+  assert.ok(grow < 40, `RSS grew by ${grow.toFixed(1)} MiB over ${steps} steps`);
+  tf.dispose([x, y]);
+  model.dispose();
+  opt.dispose();
+});

@@ -48,7 +48,19 @@ const winograd = new Map<string, boolean>();
 /** Per conv geometry: whether the addon ran both backward passes in one call. */
 const oneCall = new Map<string, boolean>();
 
+/** The last geometry computed per conv step (the batch shape rarely changes between steps). */
+const dimsCache = new WeakMap<ConvStep, { key: string; dims: Int32Array }>();
+
 function convDims(s: ConvStep, xShape: number[], inC: number): Int32Array {
+  const key = `${xShape.join(',')},${inC}`;
+  const hit = dimsCache.get(s);
+  if (hit?.key === key) return hit.dims;
+  const dims = computeConvDims(s, xShape, inC);
+  dimsCache.set(s, { key, dims });
+  return dims;
+}
+
+function computeConvDims(s: ConvStep, xShape: number[], inC: number): Int32Array {
   const [n, h, w] = xShape;
   const [kh, kw] = s.kernel;
   const [sh, sw] = s.strides;
@@ -355,7 +367,10 @@ export function planBackward(be: NativeBackend, ctx: PlanContext, dy: Float32Arr
       addon.conv2dBackpropFilter(r.nhwc(x), gv, dw, null, dims);
       if (isInput) {
         // The network input's gradient, computed only if something reads it (as conv.ts's lazy dx).
-        const dyInfo = be.output([...g.shape], Float32Array.from(gv));
+        // dy's buffer moves from the plan to a tensor the lazy output keeps alive.
+        const at = ctx.owned.indexOf(gv);
+        const dyInfo = be.output([...g.shape], at >= 0 ? gv : gv.slice());
+        if (at >= 0) ctx.owned.splice(at, 1);
         const wInfo = ctx.paramInfos[s.w];
         inputGrad = be.lazyOutput([...x.shape], sizeOf(x.shape), [dyInfo, wInfo], (dx) => {
           addon.conv2dBackpropInput(be.f32(dyInfo)!, be.f32(wInfo)!, dx, dims);
