@@ -25,7 +25,7 @@ interface Opts extends CheckpointDataFlags {
   noiseRate: string;
   lr: string;
   centroids: 'fp16' | 'fp32';
-  coding: 'packed' | 'huffman';
+  coding: 'packed' | 'huffman' | 'auto';
   seed: string;
   backend: BackendName;
   json?: boolean;
@@ -62,7 +62,7 @@ function print(r: PQRunReport, out: string): void {
   console.log(`model size: ${formatBytes(s.fp32Bytes)} fp32 → ${formatBytes(s.compressedBytes)} (${s.ratio.toFixed(1)}×; ${s.otherParams} params left at 4 bytes)`);
   const fixedIdx = r.layers.reduce((a, l) => a + l.size.indexBytes, 0);
   const huffIdx = r.layers.reduce((a, l) => a + Math.ceil((l.size.nBlocks * l.plan.subspaces * (r.entropy[l.plan.layer]?.huffman ?? l.size.bitsPerIndex)) / 8) + l.plan.k * l.plan.subspaces, 0);
-  console.log(`indices: ${formatBytes(fixedIdx)} fixed-width, ${formatBytes(huffIdx)} Huffman-coded incl. code tables (--coding huffman)`);
+  console.log(`indices: ${formatBytes(fixedIdx)} fixed-width, ${formatBytes(huffIdx)} Huffman-coded incl. code tables`);
   console.log(`file: ${out} ${formatBytes(r.fileBytes)} (safetensors with header/metadata)`);
   console.log(`accuracy (top-1): before ${pct(r.accuracyBefore)}, after ${pct(r.accuracyAfter)} (decoded from the file)`);
   if (r.accuracyNote) console.log(`note: ${r.accuracyNote}`);
@@ -85,7 +85,7 @@ export function register(program: Command): void {
     .option('--noise-rate <p>', 'Quant-Noise block drop rate during fine-tuning', '0')
     .option('--lr <x>', 'fine-tuning learning rate (SGD, momentum 0.9)', '0.01')
     .option('--centroids <dtype>', 'codebook storage: fp16 | fp32', 'fp16')
-    .option('--coding <kind>', 'index coding: packed | huffman', 'packed')
+    .option('--coding <kind>', 'index coding: packed | huffman | auto (per layer, the smaller)', 'auto')
     .option('--seed <n>', 'seed', '0')
     .option('--backend <name>', `backend: ${BACKEND_NAMES.join('|')}`, 'auto')
     .option('--json', 'print the report as JSON');

@@ -42,13 +42,19 @@ export interface PQLayerMeta {
 
 export interface EncodeOptions {
   centroidDtype?: 'F16' | 'F32';
-  coding?: 'packed' | 'huffman';
+  /**
+   * Index coding: 'packed' (fixed width), 'huffman', or 'auto' (default): per layer whichever stream is
+   * smaller, its Huffman code table counted. Briefly trained models have near-uniform centroid usage, where
+   * the table costs more than the entropy saves (docs/pq.md).
+   */
+  coding?: 'packed' | 'huffman' | 'auto';
 }
 
 /** Serialises a model holding PQ layers (others stay fp32). */
 export async function encodePQModel(model: tfl.LayersModel, opts: EncodeOptions = {}): Promise<Uint8Array> {
   const dtype = opts.centroidDtype ?? 'F16';
-  const coding = opts.coding ?? 'packed';
+  const codingOpt = opts.coding ?? 'auto';
+  if (!['packed', 'huffman', 'auto'].includes(codingOpt)) throw new Error(`PQ index coding must be packed, huffman or auto, got "${String(codingOpt)}"`);
   const float = await toFloatModel(model);
   try {
     const tensors = new Map<string, TensorInput>();
@@ -66,14 +72,14 @@ export async function encodePQModel(model: tfl.LayersModel, opts: EncodeOptions 
           ? { dtype: 'F16', shape: [m * q.k, d], data: float32ToHalf(cb) }
           : { dtype: 'F32', shape: [m * q.k, d], data: Float32Array.from(cb) });
         const bits = bitsPerIndex(q.k);
+        const h = codingOpt === 'packed' ? undefined : huffmanEncode(rows, m * q.k);
+        const packed = codingOpt === 'huffman' ? undefined : packBits(rows.map((r, i) => r - (i % m) * q.k), bits);
+        const coding = !packed || (h && h.data.length + h.lengths.length < packed.length) ? 'huffman' : 'packed';
         if (coding === 'huffman') {
-          const h = huffmanEncode(rows, m * q.k);
-          tensors.set(`${p.key}.codes`, { dtype: 'U8', shape: [h.data.length], data: h.data });
-          tensors.set(`${p.key}.code_lengths`, { dtype: 'U8', shape: [h.lengths.length], data: h.lengths });
+          tensors.set(`${p.key}.codes`, { dtype: 'U8', shape: [h!.data.length], data: h!.data });
+          tensors.set(`${p.key}.code_lengths`, { dtype: 'U8', shape: [h!.lengths.length], data: h!.lengths });
         } else {
-          const local = rows.map((r, i) => r - (i % m) * q.k);
-          const packed = packBits(local, bits);
-          tensors.set(`${p.key}.codes`, { dtype: 'U8', shape: [packed.length], data: packed });
+          tensors.set(`${p.key}.codes`, { dtype: 'U8', shape: [packed!.length], data: packed! });
         }
         layers[q.name] = { shape: [...p.variable.shape], blockSize: q.blockSize, k: q.k, subspaces: m, bits, coding, count: rows.length, centroidDtype: dtype };
       } else {

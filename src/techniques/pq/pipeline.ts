@@ -41,7 +41,8 @@ export interface PQRunOptions {
   /** Without data, nothing is fine-tuned or evaluated; `dataNote` says why (it becomes `accuracyNote`). */
   data?: PQData;
   dataNote?: string;
-  coding?: 'packed' | 'huffman';
+  /** Index coding (format.ts `EncodeOptions.coding`); default 'auto'. */
+  coding?: 'packed' | 'huffman' | 'auto';
   seed?: number;
   log?: (line: string) => void;
 }
@@ -92,7 +93,7 @@ export async function runPQ(o: PQRunOptions): Promise<PQRunReport> {
       : undefined,
   });
   setNoiseRate(res.model, 0);
-  const bytes = await encodePQModel(res.model, { centroidDtype: cfg.centroidDtype, coding: o.coding ?? 'packed' });
+  const bytes = await encodePQModel(res.model, { centroidDtype: cfg.centroidDtype, coding: o.coding ?? 'auto' });
   writeFileAtomic(o.out, bytes);
   const entropy = indexEntropy(res.model, bytes);
   let accuracyAfter: number | undefined;

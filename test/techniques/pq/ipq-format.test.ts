@@ -9,7 +9,7 @@ import { runIPQ, defaultStages, pqNoiseHook } from '../../../src/techniques/pq/i
 import { isPQLayer } from '../../../src/techniques/pq/layers.js';
 import { toFloatModel } from '../../../src/techniques/pq/convert.js';
 import { encodePQModel, decodePQModel } from '../../../src/techniques/pq/format.js';
-import { writeSafetensors } from '../../../src/io/safetensors.js';
+import { readSafetensors, writeSafetensors } from '../../../src/io/safetensors.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -68,7 +68,7 @@ test('iPQ: stages in order, fine-tuning between them trains centroids, no tensor
   const f = await toFloatModel(res.model);
   assert.ok(tf.max(tf.abs(tf.sub(f.predict(x) as tf.Tensor, yPq))).dataSync()[0] < 1e-5);
 
-  for (const [coding, dtype, tol] of [['packed', 'F32', 1e-5], ['huffman', 'F32', 1e-5], ['packed', 'F16', 5e-2]] as const) {
+  for (const [coding, dtype, tol] of [['packed', 'F32', 1e-5], ['huffman', 'F32', 1e-5], ['auto', 'F32', 1e-5], ['packed', 'F16', 5e-2]] as const) {
     const bytes = await encodePQModel(res.model, { coding, centroidDtype: dtype });
     const d = await decodePQModel(bytes.slice().buffer);
     const err = tf.max(tf.abs(tf.sub(d.model.predict(x) as tf.Tensor, yPq))).dataSync()[0];
@@ -80,6 +80,28 @@ test('iPQ: stages in order, fine-tuning between them trains centroids, no tensor
     const d2 = await decodePQModel(bytes);
     assert.deepEqual((d2.model.predict(x) as tf.Tensor).dataSync(), (d.model.predict(x) as tf.Tensor).dataSync());
   }
+});
+
+test("coding 'auto' stores each layer's indices in the smaller of the packed and Huffman streams", async () => {
+  const model = createModel('resnet20', { inputShape: SHAPE, seed: 2 });
+  const res = await runIPQ(model, { config: { k: 16, iterations: 2 } });
+  const sizes = async (coding: 'packed' | 'huffman' | 'auto'): Promise<{ total: number; layers: Map<string, { bytes: number; coding: string }> }> => {
+    const bytes = await encodePQModel(res.model, { coding, centroidDtype: 'F32' });
+    const st = readSafetensors(bytes);
+    const meta = JSON.parse(st.metadata.layers) as Record<string, { coding: string }>;
+    const layers = new Map(Object.entries(meta).map(([name, l]) => {
+      const lens = st.tensors.get(`${name}/kernel.code_lengths`)?.bytes.length ?? 0;
+      return [name, { bytes: st.tensors.get(`${name}/kernel.codes`)!.bytes.length + lens, coding: l.coding }];
+    }));
+    return { total: bytes.length, layers };
+  };
+  const [packed, huffman, auto] = [await sizes('packed'), await sizes('huffman'), await sizes('auto')];
+  for (const [name, a] of auto.layers) {
+    const want = Math.min(packed.layers.get(name)!.bytes, huffman.layers.get(name)!.bytes);
+    assert.equal(a.bytes, want, `${name}: ${a.coding} ${a.bytes} bytes, smaller stream ${want}`);
+  }
+  assert.ok(auto.total <= Math.min(packed.total, huffman.total), `auto ${auto.total}, packed ${packed.total}, huffman ${huffman.total}`);
+  await assert.rejects(encodePQModel(res.model, { coding: 'zip' as 'auto' }), /coding must be packed, huffman or auto, got "zip"/);
 });
 
 test('format errors name the problem', async () => {
