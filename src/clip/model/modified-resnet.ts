@@ -21,15 +21,16 @@ export class ModifiedResNet {
     };
   }
 
-  private convBn(x: tf.Tensor4D, conv: string, bn: string, stride = 1, pad: number | 'valid' = 'valid'): tf.Tensor4D {
-    // BN folded into the filter (one multiply fewer per conv; differs from PyTorch by float rounding only)
+  private convBn(x: tf.Tensor4D, conv: string, bn: string, stride = 1, pad: number | 'valid' = 'valid', relu = false): tf.Tensor4D {
+    // BN folded into the filter (one multiply fewer per conv; differs from PyTorch by float rounding only);
+    // its shift and the ReLU after it run inside the conv kernel (FusedConv2D) instead of two full passes.
     const [filter, shift] = this.w.convBn(conv, bn);
-    return tf.add(tf.conv2d(x, filter, stride, pad), shift);
+    return tf.fused.conv2d({ x, filter, strides: stride, pad, bias: shift, activation: relu ? 'relu' : 'linear' });
   }
 
   private bottleneck(x: tf.Tensor4D, prefix: string, stride: number): tf.Tensor4D {
-    let out = tf.relu(this.convBn(x, `${prefix}.conv1.weight`, `${prefix}.bn1`));
-    out = tf.relu(this.convBn(out, `${prefix}.conv2.weight`, `${prefix}.bn2`, 1, 1));
+    let out = this.convBn(x, `${prefix}.conv1.weight`, `${prefix}.bn1`, 1, 'valid', true);
+    out = this.convBn(out, `${prefix}.conv2.weight`, `${prefix}.bn2`, 1, 1, true);
     if (stride > 1) out = tf.avgPool(out, stride, stride, 'valid');
     out = this.convBn(out, `${prefix}.conv3.weight`, `${prefix}.bn3`);
     let identity = x;
@@ -44,9 +45,9 @@ export class ModifiedResNet {
   apply(x: tf.Tensor4D, capture?: Capture): tf.Tensor2D {
     const layers = this.cfg.visionLayers as number[];
     return tf.tidy(() => {
-      let h = tf.relu(this.convBn(x, 'visual.conv1.weight', 'visual.bn1', 2, 1));
-      h = tf.relu(this.convBn(h, 'visual.conv2.weight', 'visual.bn2', 1, 1));
-      h = tf.relu(this.convBn(h, 'visual.conv3.weight', 'visual.bn3', 1, 1));
+      let h = this.convBn(x, 'visual.conv1.weight', 'visual.bn1', 2, 1, true);
+      h = this.convBn(h, 'visual.conv2.weight', 'visual.bn2', 1, 1, true);
+      h = this.convBn(h, 'visual.conv3.weight', 'visual.bn3', 1, 1, true);
       h = tf.avgPool(h, 2, 2, 'valid');
       capture?.('visual.avgpool', h);
       layers.forEach((blocks, s) => {
