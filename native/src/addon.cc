@@ -78,9 +78,10 @@ static int64_t opt_len(const Napi::CallbackInfo& info, size_t i) {
 }
 static float* opt_f32(const Napi::CallbackInfo& info, size_t i) { return info.Length() > i ? f32(info[i]) : nullptr; }
 
-// conv2d(x|null, w, bias|null, y|null, dims, relu, xb?|null, xbGiven?, yb?|null, stats?|null) -> 1 if the
-// Winograd path ran (blocked buffers, nChw16c: xb filled from x or given, yb the blocked output instead of
-// y), 2 if stats ([mean | variance] of y per channel, 2 * o floats) were filled, else 0.
+// conv2d(x|null, w, bias|null, y|null, dims, relu, xb?|null, xbGiven?, yb?|null, stats?|null, wPrep?|null,
+// wPrepFilled?) -> 1 if the Winograd path ran (blocked buffers, nChw16c: xb filled from x or given, yb the
+// blocked output instead of y), 2 if stats ([mean | variance] of y per channel, 2 * o floats) were filled,
+// else 0. wPrep: conv2dWeightsSize() floats holding (or to receive) w in the primitive's layout.
 static Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   REQUIRE_READY();
   ConvDims d;
@@ -96,11 +97,26 @@ static Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   if ((!io.x_given && !f32(info[0])) || (!io.y && !f32(info[3]))) return fail(env, "conv2d: missing x or y");
   int64_t ls = opt_len(info, 9);
   if (ls >= 0 && ls != 2 * d.o) return fail(env, "conv2d: stats must hold 2 x outChannels floats");
+  int64_t lw = opt_len(info, 10);
+  if (lw >= 0) {
+    if (lw != conv_weights_floats(d, f32(info[2]) != nullptr, info[5].ToBoolean())) {
+      return fail(env, "conv2d: prepared weights have the wrong size (see conv2dWeightsSize)");
+    }
+    io.w_prep = opt_f32(info, 10);
+    io.w_prep_filled = info.Length() > 11 && info[11].ToBoolean();
+  }
   bool wino = false, stats_done = false;
   std::string err = conv_fwd(d, f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3]), info[5].ToBoolean(), io, &wino,
                              opt_f32(info, 9), &stats_done);
   if (!err.empty()) return fail(env, err);
   return Napi::Number::New(env, wino ? 1 : stats_done ? 2 : 0);
+}
+// conv2dWeightsSize(dims, bias, relu) -> floats of a prepared weights copy for conv2d, 0 if it would not be used
+static Napi::Value Conv2dWeightsSize(const Napi::CallbackInfo& info) {
+  REQUIRE_READY();
+  ConvDims d;
+  if (!dims_of(info[0], d)) return fail(env, "conv2dWeightsSize: bad dims");
+  return Napi::Number::New(env, (double)conv_weights_floats(d, info[1].ToBoolean(), info[2].ToBoolean()));
 }
 // conv2dBackpropInput(dy, w, dx, dims)
 static Napi::Value Conv2dBwdData(const Napi::CallbackInfo& info) {
@@ -370,6 +386,7 @@ static Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("bnStatsB16", Napi::Function::New(env, BnStatsB16));
   exports.Set("bnApplyB16", Napi::Function::New(env, BnApplyB16));
   exports.Set("bnApplyBwdB16", Napi::Function::New(env, BnApplyBwdB16));
+  exports.Set("conv2dWeightsSize", Napi::Function::New(env, Conv2dWeightsSize));
   exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("unary", Napi::Function::New(env, Unary));

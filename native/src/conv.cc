@@ -267,12 +267,32 @@ std::string conv_fwd(const ConvDims& d, const float* x, const float* wt, const f
     }
     auto& pd = fwd_pd(p, d, hb, relu);
     if (!p.fwd[hb][relu]) p.fwd[hb][relu] = std::make_unique<convolution_forward>(pd);
-    memory& wm = weights_in(p.fwd_w[hb][relu], pd.weights_desc(), p.w_user_md, wt);
+    std::unique_ptr<memory> prepared;
+    if (io.w_prep && pd.weights_desc() != p.w_user_md) {
+      prepared = std::make_unique<memory>(pd.weights_desc(), eng(), io.w_prep);
+      if (!io.w_prep_filled) {
+        memory user(p.w_user_md, eng(), const_cast<float*>(wt));
+        reorder_small(user, *prepared);
+      }
+    }
+    memory& wm = prepared ? *prepared : weights_in(p.fwd_w[hb][relu], pd.weights_desc(), p.w_user_md, wt);
     memory xm(p.x_md, eng(), const_cast<float*>(x)), ym(p.y_md, eng(), y);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, ym}};
     if (hb) args.insert({DNNL_ARG_BIAS, memory(p.b_md, eng(), const_cast<float*>(bias))});
     p.fwd[hb][relu]->execute(strm(), args);
   });
+}
+
+int64_t conv_weights_floats(const ConvDims& d, bool bias, bool relu) {
+  try {
+    WinoPlan* w = relu ? nullptr : wino_for(d);
+    if (w || direct16_shape(d)) return 0;  // (a Winograd plan that cannot run falls back here too: no copy)
+    auto& p = plan_for(d);
+    auto& pd = fwd_pd(p, d, bias, relu);
+    return pd.weights_desc() == p.w_user_md ? 0 : (int64_t)(pd.weights_desc().get_size() / sizeof(float));
+  } catch (dnnl::error&) {
+    return 0;
+  }
 }
 
 std::string conv_bwd_data(const ConvDims& d, const float* dy, const float* wt, float* dx) {

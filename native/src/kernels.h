@@ -21,6 +21,10 @@ struct BlockedIO {
   float* y = nullptr;
   const float* dy = nullptr;
   float* dx = nullptr;
+  // Weights already in the primitive's layout (inference with fixed weights): w_prep of conv_weights_floats()
+  // floats, filled here from the HWIO weights unless w_prep_filled, then used instead of reordering them.
+  float* w_prep = nullptr;
+  bool w_prep_filled = false;
 };
 // *wino: the Winograd path ran (only then are io's buffers used; passing given/output ones for another
 // geometry is an error).
@@ -28,6 +32,10 @@ struct BlockedIO {
 // kernel computes them on the way (Direct16 geometries; *stats_done then true), for the batch norm next.
 std::string conv_fwd(const ConvDims& d, const float* x, const float* wt, const float* bias, float* y, bool relu,
                      const BlockedIO& io, bool* wino, float* stats = nullptr, bool* stats_done = nullptr);
+// Floats of the weights in the layout the forward primitive for this geometry wants, where conv_fwd would
+// reorder them on every call (oneDNN's direct convs), else 0 (HWIO used as is: Winograd, Direct16, or the
+// same layout). Callers with fixed weights keep such a copy (BlockedIO::w_prep).
+int64_t conv_weights_floats(const ConvDims& d, bool bias, bool relu);
 // Direct16 (direct16.cc): 3x3 / stride 1 / pad 1 convs with 16 channels in and out, on AVX-512 CPUs.
 bool direct16_shape(const ConvDims& d);
 // With mean and var: also the output's per-channel batch mean and biased variance (as bn_stats).

@@ -385,3 +385,28 @@ test('blocked-layout (nChw16c) kernels: layout round trip and batch norm match t
   }
   assert.throws(() => addon.bnStatsB16(new Float32Array(10), 1, 10, 1, new Float32Array(1), new Float32Array(1)), /bad sizes/);
 });
+
+test('inference convs keep the weights in oneDNN layout per weight tensor: reused while it lives, never stale, freed with it', { skip }, async () => {
+  const { initBackend } = await import('../../src/engine/backend.js');
+  const shape: [number, number, number, number] = [2, 9, 9, 24];
+  const conv = (x: tf.Tensor4D, f: tf.Tensor4D, b: tf.Tensor): tf.Tensor =>
+    tf.fused.conv2d({ x, filter: f, strides: 2, pad: 'same', bias: b, activation: 'relu' });
+  const runs = async (name: 'cpu' | 'native'): Promise<Float32Array[]> => {
+    await initBackend(name);
+    const [f1, f2, b] = [t4([3, 3, 24, 40], 21), t4([3, 3, 24, 40], 22), tn([40], 23)];
+    const outs = [[1, f1], [2, f1], [3, f2], [4, f1]].map(([seed, f]) => tf.tidy(() => Float32Array.from(conv(t4(shape, seed as number), f as tf.Tensor4D, b).dataSync())));
+    if (name === 'native') {
+      const be = tf.backend() as unknown as { preparedCount(): number };
+      const held = be.preparedCount();
+      assert.ok(held >= 2, `one prepared copy per weight tensor, got ${held}`);
+      f1.dispose();
+      f2.dispose();
+      assert.equal(be.preparedCount(), held - 2, 'copies are freed with their weights');
+    } else tf.dispose([f1, f2]);
+    b.dispose();
+    return outs;
+  };
+  const ref = await runs('cpu');
+  const got = await runs('native');
+  ref.forEach((r, i) => assert.ok(relError(got[i], r) < TOL, `call ${i}: rel err ${relError(got[i], r)}`));
+});

@@ -17,12 +17,16 @@ export interface NativeAddon {
    * x (kept for the backward pass) or, with xbGiven, read instead of x (x may be null); yb receives the
    * output instead of y (y may be null). Blocked operands for another geometry are an error. Returns 2 if
    * `stats` (2 x outChannels) received y's per-channel batch mean then biased variance (16-channel direct
-   * kernel), else 0.
+   * kernel), else 0. `wPrep` (conv2dWeightsSize floats): w in the primitive's layout, filled now unless
+   * `wPrepFilled`, then reused by later calls with the same weights instead of reordering them each time.
    */
   conv2d(
     x: Float32Array | null, w: Float32Array, bias: Float32Array | null, y: Float32Array | null, dims: Int32Array, relu: boolean,
     xb?: Float32Array | null, xbGiven?: boolean, yb?: Float32Array | null, stats?: Float32Array | null,
+    wPrep?: Float32Array | null, wPrepFilled?: boolean,
   ): number;
+  /** Floats of a prepared weights copy for conv2d's forward at this geometry; 0 where none is used. */
+  conv2dWeightsSize(dims: Int32Array, bias: boolean, relu: boolean): number;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, dims: Int32Array): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, dbias: Float32Array | null, dims: Int32Array): void;
   /** Both backward passes sharing one reorder of dy; false (nothing written) unless the geometry runs Winograd. */

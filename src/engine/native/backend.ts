@@ -43,6 +43,9 @@ export class NativeBackend extends MathBackendCPU {
   /** Per-channel batch mean and biased variance of a tensor, where the kernel that made it computed them on
    * the way (see `batchStats`). */
   private stats = new WeakMap<DataId, { mean: Float32Array; variance: Float32Array }>();
+  /** Copies of a weight tensor in a kernel's preferred layout, by layout key, freed with the data (see
+   * `preparedCopy`). */
+  private prepared = new Map<DataId, Map<string, Float32Array>>();
 
   constructor(readonly addon: NativeAddon, pool?: BufferPool) {
     super();
@@ -89,6 +92,40 @@ export class NativeBackend extends MathBackendCPU {
       this.derived.delete(dataId);
       this.pool.recycle(d.buf);
     }
+    const p = this.prepared.get(dataId);
+    if (p) {
+      this.prepared.delete(dataId);
+      for (const b of p.values()) this.pool.recycle(b);
+    }
+  }
+
+  /**
+   * A kernel-private copy of t's values in another layout (e.g. conv weights as a oneDNN primitive wants
+   * them), kept while t's data lives: `filled` is false when it was just allocated and must be written.
+   */
+  preparedCopy(t: tf.TensorInfo, key: string, size: number): { buf: Float32Array; filled: boolean } {
+    let m = this.prepared.get(t.dataId);
+    if (!m) this.prepared.set(t.dataId, (m = new Map()));
+    const have = m.get(key);
+    if (have) return { buf: have, filled: true };
+    const buf = this.pool.alloc(size);
+    m.set(key, buf);
+    return { buf, filled: false };
+  }
+
+  /** How many prepared copies are held (all tensors). */
+  preparedCount(): number {
+    let n = 0;
+    for (const m of this.prepared.values()) n += m.size;
+    return n;
+  }
+
+  /** Drops a prepared copy (e.g. the kernel that was to fill it failed). */
+  forgetPrepared(t: tf.TensorInfo, key: string): void {
+    const b = this.prepared.get(t.dataId)?.get(key);
+    if (!b) return;
+    this.prepared.get(t.dataId)!.delete(key);
+    this.pool.recycle(b);
   }
 
   /** Records the per-channel batch mean and biased variance of t's values (over all axes but the last). */
