@@ -4,7 +4,7 @@ import { randomArray, relError, tf } from '../helpers/backends.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { tfl } from '../../src/engine/tf.js';
 import { BufferPool } from '../../src/engine/native/pool.js';
-import { nativeSkipReason } from './native-helpers.js';
+import { expectFlatMemory, nativeSkipReason, trainSteps, type TrainRun } from './native-helpers.js';
 
 const skip = await nativeSkipReason();
 
@@ -66,23 +66,9 @@ function batch(step: number): { x: tf.Tensor; y: tf.Tensor } {
   });
 }
 
-async function trajectory(backend: 'cpu' | 'native', steps: number, make = makeNet): Promise<{ losses: number[]; tensors: number[]; weights: Float32Array[] }> {
+async function trajectory(backend: 'cpu' | 'native', steps: number, make = makeNet): Promise<TrainRun> {
   await initBackend(backend);
-  const model = make();
-  const opt = tf.train.sgd(0.05);
-  const losses: number[] = [];
-  const tensors: number[] = [];
-  for (let s = 0; s < steps; s++) {
-    const { x, y } = batch(s % 3);
-    const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!;
-    losses.push(loss.dataSync()[0]);
-    tf.dispose([x, y, loss]);
-    tensors.push(tf.memory().numTensors);
-  }
-  const weights = model.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array));
-  model.dispose();
-  opt.dispose();
-  return { losses, tensors, weights };
+  return trainSteps(make(), steps, batch);
 }
 
 /**
@@ -197,29 +183,8 @@ test('BufferPool recycles only when every holder (including views) is gone and n
 });
 
 test('native training keeps resident memory flat', { skip }, async () => {
-  const long = process.env.WHITTLE_LONG === '1';
-  const steps = long ? 1000 : 200;
   await initBackend('native');
-  const model = makeNet();
-  const opt = tf.train.sgd(0.01);
-  const { x, y } = batch(0);
-  const step = (): void => {
-    const l = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!;
-    l.dataSync();
-    l.dispose();
-  };
-  for (let i = 0; i < 50; i++) step();
-  global.gc?.();
-  const rss0 = process.memoryUsage().rss;
-  const t0 = tf.memory().numTensors;
-  for (let i = 0; i < steps; i++) step();
-  global.gc?.();
-  const grow = (process.memoryUsage().rss - rss0) / 2 ** 20;
-  assert.equal(tf.memory().numTensors, t0);
-  assert.ok(grow < 40, `RSS grew by ${grow.toFixed(1)} MiB over ${steps} steps`);
-  tf.dispose([x, y]);
-  model.dispose();
-  opt.dispose();
+  expectFlatMemory(makeNet(), batch(0), 50, 200);
 });
 
 test('lazy backprop-input outputs: computed when read, skipped (deps released) when disposed unread', { skip }, async () => {
