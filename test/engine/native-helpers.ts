@@ -63,7 +63,9 @@ export function trainSteps(model: tfl.LayersModel, steps: number, batch: (step: 
 
 /**
  * Trains `model` on one batch for `warmup` steps, then `steps` more (1000 with WHITTLE_LONG=1): numTensors
- * must not change and RSS grow by under 40 MiB over them. Disposes the model, optimizer and batch.
+ * must not change, and RSS (sampled after a GC at ten points) must not grow by 40 MiB or more from the first
+ * samples to the last ones (medians of three: RSS wobbles by 10-20 MiB around a flat line as the
+ * allocator and V8 resize their pools, where a leak climbs steadily). Disposes the model, optimizer and batch.
  */
 export function expectFlatMemory(model: tfl.LayersModel, data: { x: tf.Tensor; y: tf.Tensor }, warmup: number, steps: number): void {
   const n = process.env.WHITTLE_LONG === '1' ? 1000 : steps;
@@ -74,17 +76,23 @@ export function expectFlatMemory(model: tfl.LayersModel, data: { x: tf.Tensor; y
     l.dataSync();
     l.dispose();
   };
+  const rss = (): number => {
+    global.gc?.();
+    return process.memoryUsage().rss / 2 ** 20;
+  };
   for (let i = 0; i < warmup; i++) step();
-  global.gc?.();
-  const rss0 = process.memoryUsage().rss;
+  const samples = [rss()];
   const t0 = tf.memory().numTensors;
-  for (let i = 0; i < n; i++) step();
-  global.gc?.();
-  const grow = (process.memoryUsage().rss - rss0) / 2 ** 20;
+  for (let k = 1; k <= 10; k++) {
+    for (let i = Math.floor(((k - 1) * n) / 10); i < Math.floor((k * n) / 10); i++) step();
+    samples.push(rss());
+  }
   const t1 = tf.memory().numTensors;
   tf.dispose([x, y]);
   model.dispose();
   opt.dispose();
+  const median3 = (v: number[]): number => [...v].sort((a, b) => a - b)[1];
+  const grow = median3(samples.slice(-3)) - median3(samples.slice(0, 3));
   if (t1 !== t0) throw new Error(`numTensors ${t0} -> ${t1} over ${n} steps`);
-  if (grow >= 40) throw new Error(`RSS grew by ${grow.toFixed(1)} MiB over ${n} steps`);
+  if (grow >= 40) throw new Error(`RSS grew by ${grow.toFixed(1)} MiB over ${n} steps (samples ${samples.map((v) => v.toFixed(0)).join(' ')})`);
 }
