@@ -10,6 +10,7 @@ import type { NativeBackend } from '../backend.js';
 import { sizeOf } from '../kernels/types.js';
 import type { BnStep, ConvStep, DenseStep, PlanGraph, ShortcutStep } from './graph.js';
 
+const U_RELU = 0;
 const B_ADD = 0;
 const B_DIV = 3;
 const B_RELU_GRAD = 8;
@@ -47,6 +48,9 @@ export interface PlanContext {
 const winograd = new Map<string, boolean>();
 /** Per conv geometry: whether the addon ran both backward passes in one call. */
 const oneCall = new Map<string, boolean>();
+
+/** Winograd is decided per geometry and bias (oneDNN may have it without bias only). */
+const convKey = (s: ConvStep, dims: Int32Array): string => `${dims.join(',')}${s.b === undefined ? '' : ',bias'}`;
 
 /** The last geometry computed per conv step (the batch shape rarely changes between steps). */
 const dimsCache = new WeakMap<ConvStep, { key: string; dims: Int32Array }>();
@@ -112,8 +116,9 @@ class Runner {
   conv(s: ConvStep, x: Val): Val {
     const { addon } = this.be;
     const dims = convDims(s, x.shape, x.shape[3]);
-    const key = dims.join(',');
+    const key = convKey(s, dims);
     const w = this.ctx.params[s.w];
+    const bias = s.b === undefined ? null : this.ctx.params[s.b];
     const outShape = [dims[0], dims[7], dims[8], s.filters];
     const ny = sizeOf(outShape);
     const known = winograd.get(key);
@@ -122,14 +127,14 @@ class Runner {
       const given = x.b16 !== undefined;
       const xb = x.b16 ?? this.alloc(sizeOf(x.shape));
       const yb = this.alloc(ny);
-      addon.conv2d(given ? null : this.nhwc(x), w, null, null, dims, false, xb, given, yb, null);
+      addon.conv2d(given ? null : this.nhwc(x), w, bias, null, dims, false, xb, given, yb, null);
       x.b16 = xb;
       return { shape: outShape, b16: yb };
     }
     const xb = known === undefined && !x.b16 ? this.alloc(sizeOf(x.shape)) : null;
     const y = this.alloc(ny);
     const stats = s.filters === 16 ? new Float32Array(32) : null;
-    const r = addon.conv2d(this.nhwc(x), w, null, y, dims, false, xb, false, null, stats);
+    const r = addon.conv2d(this.nhwc(x), w, bias, y, dims, false, xb, false, null, stats);
     if (known === undefined) winograd.set(key, r === 1);
     if (r === 1 && xb) x.b16 = xb;
     const out: Val = { shape: outShape, nhwc: y };
@@ -198,6 +203,27 @@ class Runner {
     return { shape: x.shape, nhwc: dx };
   }
 
+  relu(x: Val): Val {
+    const blocked = x.b16 !== undefined;
+    const xv = this.as(x, blocked);
+    const y = this.alloc(xv.length);
+    this.be.addon.unary(U_RELU, xv, y, 0);
+    return blocked ? { shape: x.shape, b16: y } : { shape: x.shape, nhwc: y };
+  }
+
+  /** Per-channel sums of a gradient (a conv's bias gradient), from NHWC or blocked values. */
+  channelSums(g: Val, out: Float32Array): void {
+    const [n, h, w, c] = g.shape;
+    if (!g.b16) {
+      this.be.addon.reduce(R_SUM, 1, n * h * w, c, g.nhwc!, out);
+      return;
+    }
+    // nChw16c is [n][c/16][h*w][16]: sum the pixels of each image and block, then the images.
+    const perImage = new Float32Array(n * c);
+    this.be.addon.reduce(R_SUM, n * (c / 16), h * w, 16, g.b16, perImage);
+    this.be.addon.reduce(R_SUM, 1, n, c, perImage, out);
+  }
+
   gap(x: Val): Val {
     const [n, h, w, c] = x.shape;
     const y = this.alloc(n * c);
@@ -230,6 +256,8 @@ export function planForward(be: NativeBackend, ctx: PlanContext, xShape: number[
     else if (s.kind === 'bn') vals[s.y] = r.bn(s, x, s.residual === undefined ? undefined : vals[s.residual]);
     else if (s.kind === 'shortcutA') vals[s.y] = r.shortcut(s, x);
     else if (s.kind === 'gap') vals[s.y] = r.gap(x);
+    else if (s.kind === 'relu') vals[s.y] = r.relu(x);
+    else if (s.kind === 'flatten') vals[s.y] = { shape: [x.shape[0], sizeOf(x.shape) / x.shape[0]], nhwc: r.nhwc(x) };
     else {
       const units = ctx.paramInfos[s.w].shape[1];
       const y = s.y === graph.output ? out : r.alloc(x.shape[0] * units);
@@ -298,6 +326,19 @@ export function planBackward(be: NativeBackend, ctx: PlanContext, dy: Float32Arr
     } else if (s.kind === 'gap') {
       const g = sum(s.y, false);
       if (g) grads[s.x].push(r.gapBackward(x, { shape: g.shape, nhwc: r.nhwc(g) }));
+    } else if (s.kind === 'flatten') {
+      const g = sum(s.y, false);
+      if (g) grads[s.x].push({ shape: x.shape, nhwc: r.nhwc(g) });
+    } else if (s.kind === 'relu') {
+      // In the input's layout, as grads.ts's reluGrad (blocked when the input is).
+      const blocked = x.b16 !== undefined;
+      const g = sum(s.y, blocked);
+      if (g) {
+        const xv = r.as(x, blocked);
+        const dx = r.alloc(xv.length);
+        addon.binary(B_RELU_GRAD, Int32Array.of(xv.length), r.as(g, blocked), Int32Array.of(1), xv, Int32Array.of(1), dx);
+        grads[s.x].push(blocked ? { shape: x.shape, b16: dx } : { shape: x.shape, nhwc: dx });
+      }
     } else if (s.kind === 'shortcutA') {
       const g = sum(s.y, false);
       if (g) grads[s.x].push(r.shortcutBackward(s, x, g));
@@ -338,15 +379,18 @@ export function planBackward(be: NativeBackend, ctx: PlanContext, dy: Float32Arr
       grads[s.x].push(blocked ? { shape: x.shape, b16: dx } : { shape: x.shape, nhwc: dx });
     } else {
       const dw = paramGrad(s.w);
+      const db = s.b === undefined ? undefined : paramGrad(s.b);
       const dims = convDims(s, x.shape, x.shape[3]);
-      const key = dims.join(',');
       const wv = ctx.params[s.w];
-      const wino = winograd.get(key) === true;
+      const wino = winograd.get(convKey(s, dims)) === true;
+      const key = dims.join(',');
       const g = sum(s.y, wino && grads[s.y].some((v) => v.b16));
       if (!g) {
         dw.fill(0);
+        db?.fill(0);
         continue;
       }
+      if (db) r.channelSums(g, db);
       const isInput = s.x === 0;
       if (wino) {
         const dxb = r.alloc(sizeOf(x.shape));

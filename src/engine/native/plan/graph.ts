@@ -1,10 +1,11 @@
 /**
  * The layer graph of a model as a training plan for the native backend: a list of fused steps over
- * numbered values, or the reason the model is not covered. Covered (the CIFAR ResNets of the zoo):
- * Conv2D (no bias, linear, channels-last, dilation 1; a ZeroPadding2D read only by a 'valid' conv folds
- * into the conv's padding), BatchNormalization (last axis, with gamma and beta) followed by ReLU or by
- * Add + ReLU, the option-A shortcut, GlobalAveragePooling2D and a linear Dense. Any other layer, a shared
- * layer or a differently wired graph leaves the model to tfjs-layers' own execution.
+ * numbered values, or the reason the model is not covered. Covered (the zoo's CIFAR ResNets and the
+ * vanilla CNN): Conv2D (linear, channels-last, dilation 1, with or without bias; a ZeroPadding2D read only
+ * by a 'valid' conv folds into the conv's padding), BatchNormalization (last axis, with gamma and beta)
+ * followed by ReLU or by Add + ReLU, ReLU, Flatten, the option-A shortcut, GlobalAveragePooling2D and a
+ * linear Dense. Any other layer, a shared layer or a differently wired graph leaves the model to
+ * tfjs-layers' own execution.
  */
 import { tfl } from '../../tf.js';
 
@@ -19,6 +20,7 @@ export interface ConvStep {
   x: number;
   y: number;
   w: ParamRef;
+  b?: ParamRef;
   kernel: [number, number];
   strides: [number, number];
   filters: number;
@@ -38,9 +40,12 @@ export interface BnStep {
   momentum: number;
 }
 export interface ShortcutStep { kind: 'shortcutA'; x: number; y: number; stride: number; outChannels: number }
+export interface ReluStep { kind: 'relu'; x: number; y: number }
+/** NHWC [n, h, w, c] -> [n, h*w*c] (the same values in the same order). */
+export interface FlattenStep { kind: 'flatten'; x: number; y: number }
 export interface PoolStep { kind: 'gap'; x: number; y: number }
 export interface DenseStep { kind: 'dense'; x: number; y: number; w: ParamRef; b?: ParamRef }
-export type Step = ConvStep | BnStep | ShortcutStep | PoolStep | DenseStep;
+export type Step = ConvStep | BnStep | ShortcutStep | PoolStep | DenseStep | ReluStep | FlattenStep;
 
 export interface PlanGraph {
   steps: Step[];
@@ -120,14 +125,16 @@ export function compilePlan(model: tfl.LayersModel): PlanGraph | string {
       const x = valueOf(padded ? padded.src : ins[0]);
       const dil = pair(c.dilationRate);
       if (x === undefined) return `Conv2D ${l.name}: input not computed yet`;
-      if (c.dataFormat !== 'channelsLast' || dil[0] !== 1 || dil[1] !== 1 || c.useBias || li.activation?.getClassName() !== 'linear') {
-        return `Conv2D ${l.name}: bias, activation, dilation or channels-first`;
+      if (c.dataFormat !== 'channelsLast' || dil[0] !== 1 || dil[1] !== 1 || li.activation?.getClassName() !== 'linear') {
+        return `Conv2D ${l.name}: activation, dilation or channels-first`;
       }
       if (c.padding !== 'same' && c.padding !== 'valid') return `Conv2D ${l.name}: padding ${String(c.padding)}`;
       const w = param(li.kernel);
       if (w === undefined) return `Conv2D ${l.name}: no kernel`;
+      const b = c.useBias ? param(li.bias) : undefined;
+      if (c.useBias && b === undefined) return `Conv2D ${l.name}: no bias variable`;
       steps.push({
-        kind: 'conv', x, y: define(out), w, kernel: pair(c.kernelSize), strides: pair(c.strides), filters: Number(c.filters),
+        kind: 'conv', x, y: define(out), w, b, kernel: pair(c.kernelSize), strides: pair(c.strides), filters: Number(c.filters),
         pad: padded ? padded.pad : (c.padding as 'same' | 'valid'),
       });
       continue;
@@ -156,6 +163,18 @@ export function compilePlan(model: tfl.LayersModel): PlanGraph | string {
         kind: 'bn', layer: l, x, y: define(relu.output as Sym), gamma: param(li.gamma)!, beta: param(li.beta)!, residual: r,
         epsilon: Number(c.epsilon), momentum: Number(c.momentum),
       });
+      continue;
+    }
+    if (kind === 'ReLU') {
+      const x = valueOf(ins[0]);
+      if (x === undefined || c.maxValue != null) return `ReLU ${l.name}: max value or input not computed yet`;
+      steps.push({ kind: 'relu', x, y: define(out) });
+      continue;
+    }
+    if (kind === 'Flatten') {
+      const x = valueOf(ins[0]);
+      if (x === undefined || (c.dataFormat ?? 'channelsLast') !== 'channelsLast' || ins[0].shape.length !== 4) return `Flatten ${l.name}: not a channels-last 4-D input`;
+      steps.push({ kind: 'flatten', x, y: define(out) });
       continue;
     }
     if (kind === 'WhittleShortcutA') {
