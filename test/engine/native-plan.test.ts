@@ -65,6 +65,12 @@ test('the zoo ResNets and the vanilla CNN get a native training plan; other grap
   const vgg = createModel('vgg16', { seed: 1 });
   assert.match(String(planOf(vgg)), /MaxPooling2D\) is not covered/);
   vgg.dispose();
+  const input = tfl.input({ shape: [8, 8, 3] });
+  const pooled = tfl.layers.globalAveragePooling2d({}).apply(
+    tfl.layers.conv2d({ filters: 4, kernelSize: 3, useBias: false }).apply(input)) as tfl.SymbolicTensor;
+  const headless = tfl.model({ inputs: input, outputs: pooled });
+  assert.equal(planOf(headless), 'the output is not a Dense layer');
+  headless.dispose();
 });
 
 test('a planned training step follows the per-op native path and the cpu trajectory (losses, weights, moving statistics)', { skip }, async () => {

@@ -201,5 +201,7 @@ export function compilePlan(model: tfl.LayersModel): PlanGraph | string {
   }
   const output = valueOf(model.outputs[0]);
   if (output === undefined) return 'the output is not computed by the covered layers';
+  const last = steps[steps.length - 1];
+  if (last?.kind !== 'dense' || last.y !== output) return 'the output is not a Dense layer';
   return { steps, values, output, params };
 }

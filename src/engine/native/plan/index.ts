@@ -42,7 +42,7 @@ function runPlan(graph: PlanGraph, x: tf.Tensor): tf.Tensor {
     const ctx: PlanContext = {
       graph, vals: [], bn: new Map(), params, paramInfos: inputs.slice(1), owned: [], input: be.f32(inputs[0])!, moving: [], done: false,
     };
-    const outShape = graph.output === 0 ? x.shape : outputShape(graph, inputs);
+    const outShape = outputShape(graph, inputs);
     const out = be.pool.alloc(sizeOf(outShape));
     try {
       planForward(be, ctx, [...x.shape], out);
@@ -63,10 +63,10 @@ function runPlan(graph: PlanGraph, x: tf.Tensor): tf.Tensor {
   return op(x, ...weights) as tf.Tensor;
 }
 
-/** The output shape: [batch, units] of the final Dense (the only output step the plan covers). */
+/** The output shape: [batch, units] of the final Dense (graph.ts compiles no other output step). */
 function outputShape(graph: PlanGraph, inputs: tf.Tensor[]): number[] {
   const last = graph.steps[graph.steps.length - 1];
-  if (last.kind !== 'dense' || last.y !== graph.output) throw new Error('plan: the output is not a Dense layer');
+  if (last.kind !== 'dense') throw new Error('plan: the output is not a Dense layer');
   return [inputs[0].shape[0], inputs[1 + last.w].shape[1] as number];
 }
 
