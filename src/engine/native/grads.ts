@@ -7,16 +7,13 @@
  */
 import { tf } from '../tf.js';
 import type { NativeKernel } from './kernels/types.js';
-import { broadcastPlan, binaryOp } from './kernels/elementwise.js';
+import { BIN, binaryFlat, broadcastPlan, binaryOp } from './kernels/elementwise.js';
 import { sizeOf } from './kernels/types.js';
 
 export const RELU_GRAD = 'WhittleReluGrad';
 export const SQUARE_GRAD = 'WhittleSquareGrad';
 export const MEAN_GRAD = 'WhittleMeanGrad';
 export const BN_GRAD = 'WhittleBatchNormGrad';
-const B_DIV = 3;
-const B_RELU_GRAD = 8;
-const B_TWICE_MUL = 10; // native/src/kernels.h
 
 /** out = x > 0 ? dy : 0; when dy is a pending lazy sum a + b, out = x > 0 ? a + b : 0 in one pass. */
 export const reluGrad: NativeKernel = ({ inputs, backend }) => {
@@ -35,7 +32,7 @@ export const reluGrad: NativeKernel = ({ inputs, backend }) => {
     if ((ab && bb) || dyb) {
       const out = backend.pool.alloc(xb.length);
       if (ab && bb) backend.addon.reluGradAdd(ab, bb, xb, out);
-      else backend.addon.binary(B_RELU_GRAD, Int32Array.of(xb.length), dyb!, Int32Array.of(1), xb, Int32Array.of(1), out);
+      else binaryFlat(backend.addon, BIN.reluGrad, dyb!, xb, out);
       return backend.blockedOutput([...x.shape], out);
     }
   }
@@ -49,12 +46,12 @@ export const reluGrad: NativeKernel = ({ inputs, backend }) => {
       return backend.output([...x.shape], out);
     }
   }
-  return binaryOp(backend, B_RELU_GRAD, dy, x);
+  return binaryOp(backend, BIN.reluGrad, dy, x);
 };
 
 /** out = dy * (x * 2) */
 export const squareGrad: NativeKernel = ({ inputs, backend }) =>
-  inputs.dy && inputs.x ? binaryOp(backend, B_TWICE_MUL, inputs.dy, inputs.x) : undefined;
+  inputs.dy && inputs.x ? binaryOp(backend, BIN.twiceMul, inputs.dy, inputs.x) : undefined;
 
 /** out[x.shape] = broadcast(dy) / reduceSize */
 export const meanGrad: NativeKernel = ({ inputs, attrs, backend }) => {
@@ -66,7 +63,7 @@ export const meanGrad: NativeKernel = ({ inputs, attrs, backend }) => {
   if (plan.out.join() !== shape.join() || plan.shape.length > 8) return undefined;
   const out = backend.pool.alloc(sizeOf(shape));
   const zeros = new Int32Array(plan.shape.length);
-  backend.addon.binary(B_DIV, Int32Array.from(plan.shape), dv, Int32Array.from(plan.sa), Float32Array.of(attrs.reduceSize as number), zeros, out);
+  backend.addon.binary(BIN.div, Int32Array.from(plan.shape), dv, Int32Array.from(plan.sa), Float32Array.of(attrs.reduceSize as number), zeros, out);
   return backend.output([...shape], out);
 };
 

@@ -1,13 +1,20 @@
 /** Broadcasting binary ops and unary ops as OpenMP loops (op codes match native/src/kernels.h). */
 import { tf } from '../../tf.js';
+import type { NativeAddon } from '../addon.js';
 import type { NativeBackend } from '../backend.js';
 import { sizeOf, type NativeKernel } from './types.js';
 
-export const BIN = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, sqdiff: 6, pow: 7 } as const;
+export const BIN = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, sqdiff: 6, pow: 7, reluGrad: 8, stepMul: 9, twiceMul: 10 } as const;
 export const UN = {
   relu: 0, step: 1, sqrt: 2, rsqrt: 3, square: 4, exp: 5, log: 6, neg: 7, abs: 8, sigmoid: 9, tanh: 10,
   recip: 11, relu6: 12, copy: 13, elu: 14, sign: 15, leaky: 16,
 } as const;
+
+/** out = a op b element by element over arrays of out's size (any layout both operands share). */
+export function binaryFlat(addon: NativeAddon, op: number, a: Float32Array, b: Float32Array, out: Float32Array): void {
+  const one = Int32Array.of(1);
+  addon.binary(op, Int32Array.of(out.length), a, one, b, one, out);
+}
 
 /**
  * Output shape plus per-operand element strides (0 where broadcast), with adjacent dimensions merged
@@ -86,10 +93,8 @@ export const add: NativeKernel = (args) => {
   const { a, b } = inputs;
   if (a && b && a.dtype === 'float32' && b.dtype === 'float32' && a.shape.length === b.shape.length &&
     a.shape.every((d, i) => d === b.shape[i]) && sizeOf(a.shape) >= LAZY_ADD_MIN) {
-    const n = sizeOf(a.shape);
-    const one = Int32Array.of(1);
-    return backend.lazyOutput([...a.shape], n, [a, b], (out) => {
-      backend.addon.binary(BIN.add, Int32Array.of(n), backend.f32(a)!, one, backend.f32(b)!, one, out);
+    return backend.lazyOutput([...a.shape], sizeOf(a.shape), [a, b], (out) => {
+      binaryFlat(backend.addon, BIN.add, backend.f32(a)!, backend.f32(b)!, out);
     }, { op: 'add', a, b });
   }
   return binary(BIN.add)(args);

@@ -2,7 +2,8 @@
 import { tf } from '../../tf.js';
 import { sizeOf, type NativeKernel } from './types.js';
 
-const RED = { sum: 0, mean: 1, max: 2, min: 3 } as const;
+/** Reduction op codes (native/src/kernels.h RedOp). */
+export const RED = { sum: 0, mean: 1, max: 2, min: 3 } as const;
 
 const reduce = (op: number): NativeKernel => ({ inputs, attrs, backend }) => {
   const x = inputs.x;

@@ -7,15 +7,10 @@
  */
 import { tf, type tfl } from '../../tf.js';
 import type { NativeBackend } from '../backend.js';
+import { BIN, UN, binaryFlat } from '../kernels/elementwise.js';
+import { RED } from '../kernels/reduce.js';
 import { sizeOf } from '../kernels/types.js';
 import type { BnStep, ConvStep, DenseStep, PlanGraph, ShortcutStep } from './graph.js';
-
-const U_RELU = 0;
-const B_ADD = 0;
-const B_DIV = 3;
-const B_RELU_GRAD = 8;
-const R_SUM = 0;
-const R_MEAN = 1; // native/src/kernels.h
 
 /** An activation or gradient: NHWC values, blocked values, or both (same numbers). */
 interface Val {
@@ -207,7 +202,7 @@ class Runner {
     const blocked = x.b16 !== undefined;
     const xv = this.as(x, blocked);
     const y = this.alloc(xv.length);
-    this.be.addon.unary(U_RELU, xv, y, 0);
+    this.be.addon.unary(UN.relu, xv, y, 0);
     return blocked ? { shape: x.shape, b16: y } : { shape: x.shape, nhwc: y };
   }
 
@@ -215,26 +210,26 @@ class Runner {
   channelSums(g: Val, out: Float32Array): void {
     const [n, h, w, c] = g.shape;
     if (!g.b16) {
-      this.be.addon.reduce(R_SUM, 1, n * h * w, c, g.nhwc!, out);
+      this.be.addon.reduce(RED.sum, 1, n * h * w, c, g.nhwc!, out);
       return;
     }
     // nChw16c is [n][c/16][h*w][16]: sum the pixels of each image and block, then the images.
     const perImage = new Float32Array(n * c);
-    this.be.addon.reduce(R_SUM, n * (c / 16), h * w, 16, g.b16, perImage);
-    this.be.addon.reduce(R_SUM, 1, n, c, perImage, out);
+    this.be.addon.reduce(RED.sum, n * (c / 16), h * w, 16, g.b16, perImage);
+    this.be.addon.reduce(RED.sum, 1, n, c, perImage, out);
   }
 
   gap(x: Val): Val {
     const [n, h, w, c] = x.shape;
     const y = this.alloc(n * c);
-    this.be.addon.reduce(R_MEAN, n, h * w, c, this.nhwc(x), y);
+    this.be.addon.reduce(RED.mean, n, h * w, c, this.nhwc(x), y);
     return { shape: [n, c], nhwc: y };
   }
 
   gapBackward(x: Val, dy: Val): Val {
     const [n, h, w, c] = x.shape;
     const dx = this.alloc(sizeOf(x.shape));
-    this.be.addon.binary(B_DIV, Int32Array.of(n, h * w, c), dy.nhwc!, Int32Array.of(c, 0, 1), Float32Array.of(h * w), Int32Array.of(0, 0, 0), dx);
+    this.be.addon.binary(BIN.div, Int32Array.of(n, h * w, c), dy.nhwc!, Int32Array.of(c, 0, 1), Float32Array.of(h * w), Int32Array.of(0, 0, 0), dx);
     return { shape: x.shape, nhwc: dx };
   }
 
@@ -297,7 +292,7 @@ export function planBackward(be: NativeBackend, ctx: PlanContext, dy: Float32Arr
     let acc = r.as(g[0], blocked);
     for (let i = 1; i < g.length; i++) {
       const o = r.alloc(acc.length);
-      addon.binary(B_ADD, Int32Array.of(acc.length), acc, Int32Array.of(1), r.as(g[i], blocked), Int32Array.of(1), o);
+      binaryFlat(addon, BIN.add, acc, r.as(g[i], blocked), o);
       acc = o;
     }
     return blocked ? { shape, b16: acc } : { shape, nhwc: acc };
@@ -319,7 +314,7 @@ export function planBackward(be: NativeBackend, ctx: PlanContext, dy: Float32Arr
       }
       const gv = r.nhwc(g);
       addon.gemm(true, false, 1, k, units, n, r.nhwc(x), 0, gv, 0, dw, null, 0);
-      if (s.b !== undefined) addon.reduce(R_SUM, 1, n, units, gv, paramGrad(s.b));
+      if (s.b !== undefined) addon.reduce(RED.sum, 1, n, units, gv, paramGrad(s.b));
       const dx = r.alloc(n * k);
       addon.gemm(false, true, 1, n, k, units, gv, 0, ctx.params[s.w], 0, dx, null, 0);
       grads[s.x].push({ shape: x.shape, nhwc: dx });
@@ -336,7 +331,7 @@ export function planBackward(be: NativeBackend, ctx: PlanContext, dy: Float32Arr
       if (g) {
         const xv = r.as(x, blocked);
         const dx = r.alloc(xv.length);
-        addon.binary(B_RELU_GRAD, Int32Array.of(xv.length), r.as(g, blocked), Int32Array.of(1), xv, Int32Array.of(1), dx);
+        binaryFlat(addon, BIN.reluGrad, r.as(g, blocked), xv, dx);
         grads[s.x].push(blocked ? { shape: x.shape, b16: dx } : { shape: x.shape, nhwc: dx });
       }
     } else if (s.kind === 'shortcutA') {
@@ -360,7 +355,7 @@ export function planBackward(be: NativeBackend, ctx: PlanContext, dy: Float32Arr
         if (g.length > 0) {
           dyv = r.alloc(yv.length);
           if (g.length === 2) addon.reluGradAdd(r.as(g[0], blocked), r.as(g[1], blocked), yv, dyv);
-          else addon.binary(B_RELU_GRAD, Int32Array.of(yv.length), r.as(sum(s.y, blocked)!, blocked), Int32Array.of(1), yv, Int32Array.of(1), dyv);
+          else binaryFlat(addon, BIN.reluGrad, r.as(sum(s.y, blocked)!, blocked), yv, dyv);
           grads[s.residual].push(blocked ? { shape: x.shape, b16: dyv } : { shape: x.shape, nhwc: dyv });
         }
         relu = false;
