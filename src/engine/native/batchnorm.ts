@@ -23,6 +23,14 @@ function channels(x: tf.TensorInfo, ...params: Array<tf.TensorInfo | undefined>)
   return params.every((p) => !p || sizeOf(p.shape) === c) ? c : undefined;
 }
 
+/** moving - (moving - batch) * (1 - momentum) per channel, in float32 as tfjs-layers' update. */
+export function movingAverage(moving: Float32Array, batch: Float32Array, momentum: number): Float32Array {
+  const f = Math.fround(1 - momentum);
+  const next = new Float32Array(moving.length);
+  for (let j = 0; j < moving.length; j++) next[j] = moving[j] - Math.fround(Math.fround(moving[j] - batch[j]) * f);
+  return next;
+}
+
 /** Batch statistics for `batchNormTraining`: mean and variance are per-channel values the apply/backward
  * kernels take as attributes (they are functions of x, differentiated inside BN_APPLY_BWD). */
 interface BnStats { mean: Float32Array; variance: Float32Array; epsilon: number }
@@ -57,14 +65,9 @@ export const bnStats: NativeKernel = ({ inputs, attrs, backend }) => {
     const mm = backend.f32(movingMean);
     const mv = backend.f32(movingVariance);
     if (!mm || !mv) return undefined;
-    const f = Math.fround(1 - (attrs.momentum as number));
-    const nm = new Float32Array(c);
-    const nv = new Float32Array(c);
-    for (let j = 0; j < c; j++) {
-      nm[j] = mm[j] - Math.fround(Math.fround(mm[j] - mean[j]) * f);
-      nv[j] = mv[j] - Math.fround(Math.fround(mv[j] - variance[j]) * f);
-    }
-    outs.push(backend.output([...movingMean.shape], nm), backend.output([...movingVariance.shape], nv));
+    const momentum = attrs.momentum as number;
+    outs.push(backend.output([...movingMean.shape], movingAverage(mm, mean, momentum)),
+      backend.output([...movingVariance.shape], movingAverage(mv, variance, momentum)));
   }
   return outs;
 };

@@ -7,6 +7,7 @@
  */
 import { tf, type tfl } from '../../tf.js';
 import type { NativeBackend } from '../backend.js';
+import { movingAverage } from '../batchnorm.js';
 import { BIN, UN, binaryFlat } from '../kernels/elementwise.js';
 import { RED } from '../kernels/reduce.js';
 import { sizeOf } from '../kernels/types.js';
@@ -164,15 +165,11 @@ class Runner {
     return { shape: x.shape, nhwc: y };
   }
 
-  /** moving - (moving - batch) * (1 - momentum), in float32 as tfjs-layers (and batchnorm.ts's bnStats). */
+  /** The layer's moving-average updates (batchnorm.ts's), written once the forward pass has succeeded. */
   private movingAverages(s: BnStep, mean: Float32Array, variance: Float32Array): void {
     const layer = s.layer as unknown as { movingMean: tfl.LayerVariable; movingVariance: tfl.LayerVariable };
-    const f = Math.fround(1 - s.momentum);
     for (const [v, batch] of [[layer.movingMean, mean], [layer.movingVariance, variance]] as const) {
-      const old = this.be.f32(v.read())!;
-      const next = new Float32Array(old.length);
-      for (let j = 0; j < old.length; j++) next[j] = old[j] - Math.fround(Math.fround(old[j] - batch[j]) * f);
-      this.ctx.moving.push([v, next]);
+      this.ctx.moving.push([v, movingAverage(this.be.f32(v.read())!, batch, s.momentum)]);
     }
   }
 
@@ -297,6 +294,17 @@ export function planBackward(be: NativeBackend, ctx: PlanContext, dy: Float32Arr
     }
     return blocked ? { shape, b16: acc } : { shape, nhwc: acc };
   };
+  /** A value's gradient where `mask` > 0, else 0, in the layout of `blocked` (as grads.ts's reluGrad: two
+   * contributions are added in the same pass). */
+  const reluMasked = (v: number, mask: Val, blocked: boolean): Float32Array | undefined => {
+    const g = grads[v];
+    if (g.length === 0) return undefined;
+    const mv = r.as(mask, blocked);
+    const out = r.alloc(mv.length);
+    if (g.length === 2) addon.reluGradAdd(r.as(g[0], blocked), r.as(g[1], blocked), mv, out);
+    else binaryFlat(addon, BIN.reluGrad, r.as(sum(v, blocked)!, blocked), mv, out);
+    return out;
+  };
 
   for (let i = graph.steps.length - 1; i >= 0; i--) {
     const s = graph.steps[i];
@@ -327,13 +335,8 @@ export function planBackward(be: NativeBackend, ctx: PlanContext, dy: Float32Arr
     } else if (s.kind === 'relu') {
       // In the input's layout, as grads.ts's reluGrad (blocked when the input is).
       const blocked = x.b16 !== undefined;
-      const g = sum(s.y, blocked);
-      if (g) {
-        const xv = r.as(x, blocked);
-        const dx = r.alloc(xv.length);
-        binaryFlat(addon, BIN.reluGrad, r.as(g, blocked), xv, dx);
-        grads[s.x].push(blocked ? { shape: x.shape, b16: dx } : { shape: x.shape, nhwc: dx });
-      }
+      const dx = reluMasked(s.y, x, blocked);
+      if (dx) grads[s.x].push(blocked ? { shape: x.shape, b16: dx } : { shape: x.shape, nhwc: dx });
     } else if (s.kind === 'shortcutA') {
       const g = sum(s.y, false);
       if (g) grads[s.x].push(r.shortcutBackward(s, x, g));
@@ -350,14 +353,8 @@ export function planBackward(be: NativeBackend, ctx: PlanContext, dy: Float32Arr
       if (s.residual !== undefined) {
         // relu(bn(x) + residual): the ReLU mask from the output, then the batch norm without it; the mask's
         // output is also the residual's gradient (batchnorm.ts's bnApplyOp with a residual).
-        const g = grads[s.y];
-        const yv = r.as(y, blocked);
-        if (g.length > 0) {
-          dyv = r.alloc(yv.length);
-          if (g.length === 2) addon.reluGradAdd(r.as(g[0], blocked), r.as(g[1], blocked), yv, dyv);
-          else binaryFlat(addon, BIN.reluGrad, r.as(sum(s.y, blocked)!, blocked), yv, dyv);
-          grads[s.residual].push(blocked ? { shape: x.shape, b16: dyv } : { shape: x.shape, nhwc: dyv });
-        }
+        dyv = reluMasked(s.y, y, blocked);
+        if (dyv) grads[s.residual].push(blocked ? { shape: x.shape, b16: dyv } : { shape: x.shape, nhwc: dyv });
         relu = false;
       } else {
         const g = sum(s.y, blocked);
