@@ -122,9 +122,10 @@ export class NativeBackend extends MathBackendCPU {
 
   /** Drops a prepared copy (e.g. the kernel that was to fill it failed). */
   forgetPrepared(t: tf.TensorInfo, key: string): void {
-    const b = this.prepared.get(t.dataId)?.get(key);
-    if (!b) return;
-    this.prepared.get(t.dataId)!.delete(key);
+    const m = this.prepared.get(t.dataId);
+    const b = m?.get(key);
+    if (!m || !b) return;
+    m.delete(key);
     this.pool.recycle(b);
   }
 
