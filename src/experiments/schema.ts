@@ -1,6 +1,7 @@
 /**
  * An experiment file: a base run config, named variants (config patches), seeds, budgets ('quick' fits
- * ~20 minutes on a 2-core machine; 'full' matches the reference schedules), and optional post-training
+ * ~20 minutes on a 2-core machine; 'standard' is the full split at tens of epochs, hours per grid;
+ * 'full' matches the reference schedules), and optional post-training
  * steps per variant (prune export, ENC, quantisation, PQ). Validated by zod; errors name the field.
  */
 import { z } from 'zod';
@@ -17,7 +18,7 @@ export const variantSchema = z.strictObject({
   /** Run-config patch over `base` (a technique section present = technique enabled). */
   config: tree.default({}),
   /** Per-budget patches for this variant only. */
-  budgets: z.strictObject({ quick: tree.optional(), full: tree.optional() }).default({}),
+  budgets: z.strictObject({ quick: tree.optional(), standard: tree.optional(), full: tree.optional() }).default({}),
   /** Reuse the trained checkpoint of another variant (same seed) instead of training. */
   from: name.optional(),
   /** Steps run on the trained model, in order (see src/experiments/post-steps.ts). */
@@ -31,9 +32,9 @@ export const experimentSchema = z
     title: z.string().min(1),
     description: z.string().default(''),
     base: tree.default({}),
-    budgets: z.strictObject({ quick: tree.default({}), full: tree.default({}) }).prefault({}),
+    budgets: z.strictObject({ quick: tree.default({}), standard: tree.default({}), full: tree.default({}) }).prefault({}),
     /** What each budget changes, stated in the report. */
-    budgetNotes: z.strictObject({ quick: z.string().default(''), full: z.string().default('') }).prefault({}),
+    budgetNotes: z.strictObject({ quick: z.string().default(''), standard: z.string().default(''), full: z.string().default('') }).prefault({}),
     seeds: z.number().int().positive().default(1),
     variants: z.array(variantSchema).min(1),
   })
@@ -48,4 +49,5 @@ export const experimentSchema = z
     });
   });
 export type Experiment = z.infer<typeof experimentSchema>;
-export type Budget = 'quick' | 'full';
+export type Budget = 'quick' | 'standard' | 'full';
+export const BUDGETS: readonly Budget[] = ['quick', 'standard', 'full'];

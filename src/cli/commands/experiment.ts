@@ -3,15 +3,15 @@ import { join, basename } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadExperimentFile } from '../../experiments/load.js';
 import { experimentStatus, runExperiment } from '../../experiments/runner.js';
-import type { Budget, Experiment } from '../../experiments/schema.js';
+import { BUDGETS, type Budget, type Experiment } from '../../experiments/schema.js';
 import { buildReport } from '../../report/build.js';
 import { WhittleError } from '../../core/errors.js';
 
 interface RunOpts { budget: Budget; seeds?: string; out?: string; only?: string; report?: boolean }
 
 function budgetOf(b: string): Budget {
-  if (b !== 'quick' && b !== 'full') throw new WhittleError(`--budget must be quick or full, got "${b}"`);
-  return b;
+  if (!(BUDGETS as readonly string[]).includes(b)) throw new WhittleError(`--budget must be one of ${BUDGETS.join(', ')}, got "${b}"`);
+  return b as Budget;
 }
 
 export function register(program: Command): void {
@@ -19,7 +19,7 @@ export function register(program: Command): void {
   exp
     .command('run <file>')
     .description('run every variant × seed of an experiment (resumable: finished runs are skipped)')
-    .option('--budget <quick|full>', 'quick: ~20 min on 2 cores (stated in the report); full: the reference schedules', 'quick')
+    .option('--budget <quick|standard|full>', 'quick: ~20 min on 2 cores (stated in the report); standard: the full split, tens of epochs; full: the reference schedules', 'quick')
     .option('--seeds <n>', 'seeds per variant (default: the file\'s)')
     .option('--out <dir>', 'experiment directory (default runs/experiments/<name>-<budget>)')
     .option('--only <variants>', 'comma-separated variant names')
