@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultCifar10Dir } from '../../src/data/paths.js';
 import { parseRunConfig } from '../../src/config/load.js';
-import { runTraining } from '../../src/cli/run-training.js';
+import { runTraining } from '../../src/run/run-training.js';
 import { createReporter } from '../../src/cli/progress.js';
 
 const { values: a } = parseArgs({

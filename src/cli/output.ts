@@ -2,7 +2,7 @@
  * Final output of the training commands: a short human summary on stdout, or with `--json` exactly one
  * JSON document on stdout (progress and information always go to stderr, so `--json` output parses).
  */
-import type { RunSummary } from './run-training.js';
+import type { RunSummary } from '../run/run-training.js';
 
 const pct = (v: number | undefined) => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(2)}%` : '-');
 

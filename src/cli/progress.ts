@@ -4,22 +4,8 @@
  * stream, stderr by default, so stdout stays free for `--json`.
  */
 import cliProgress from 'cli-progress';
-import type { TrainProgress } from '../train/loop.js';
-
-export interface Reporter {
-  /** A line of information (stops a live bar first so lines never interleave with it). */
-  info(line: string): void;
-  /** A training or evaluation step. */
-  progress(p: TrainProgress, info: ProgressInfo): void;
-  stop(): void;
-}
-
-export interface ProgressInfo {
-  /** Training throughput so far. */
-  imagesPerSecond: number;
-  /** Batches per evaluation (the eval bar's total). */
-  evalSteps: number;
-}
+import type { Reporter } from '../run/reporter.js';
+import { createProgressBar } from './download-progress.js';
 
 export interface ReporterOptions {
   stream?: NodeJS.WriteStream;
@@ -28,9 +14,6 @@ export interface ReporterOptions {
   /** Plain mode: at most one progress line per this many ms (default 10 s), plus one at each epoch end. */
   intervalMs?: number;
 }
-
-/** A reporter that prints nothing (programmatic callers that do their own display). */
-export const silentReporter: Reporter = { info: () => {}, progress: () => {}, stop: () => {} };
 
 const fmtLoss = (l: number) => (Number.isFinite(l) ? l.toFixed(4) : '-');
 
@@ -49,6 +32,7 @@ export function createReporter(opts: ReporterOptions = {}): Reporter {
       last = now;
       write(`epoch ${p.epoch + 1}/${p.epochs} step ${p.step}/${p.stepsPerEpoch} loss ${fmtLoss(p.loss)} lr ${p.lr.toPrecision(3)} ${ips.toFixed(0)} img/s`);
     },
+    download: (label) => createProgressBar(label, { stream, tty: false }),
     stop: () => {},
   };
 }
@@ -79,6 +63,10 @@ function barReporter(stream: NodeJS.WriteStream, write: (l: string) => void): Re
       } else {
         bar?.update(p.step, payload);
       }
+    },
+    download: (label) => {
+      close();
+      return createProgressBar(label, { stream, tty: true });
     },
     stop: close,
   };

@@ -9,7 +9,7 @@ import { loadConfigFile, resolveRunConfig, type ConfigLayer, type ConfigTree } f
 import { addFlags, flagLayers, TRAIN_FLAGS, type FlagSpec } from './flags.js';
 import { formatSummary, toJson } from './output.js';
 import { createReporter } from './progress.js';
-import { DEFAULT_OUT, runTraining } from './run-training.js';
+import { DEFAULT_OUT, runTraining } from '../run/run-training.js';
 
 export interface CommonOptions {
   config?: string;

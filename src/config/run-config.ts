@@ -5,7 +5,7 @@
  * than unions so that a file's section and a flag (e.g. `--schedule cosine`) merge field by field.
  *
  * Technique sections live in `TECHNIQUE_SECTIONS`: a section that is present (even `{}`) enables the
- * technique. Adding one (e.g. `quant`) is one entry there plus its builder in src/cli/techniques.ts.
+ * technique. Adding one (e.g. `quant`) is one entry there plus its builder in src/run/techniques.ts.
  */
 import { z } from 'zod';
 import { BACKEND_NAMES } from '../engine/backend.js';

@@ -12,8 +12,14 @@ import { join } from 'node:path';
 import { FormatError, WhittleError } from '../core/errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { CIFAR10_LAYOUT, countRecords } from './cifar.js';
-import type { DownloadProgress } from './progress.js';
 import { extractTarGz } from './tar.js';
+
+export interface DownloadProgress {
+  /** Bytes received so far. */
+  received: number;
+  /** Expected total (Content-Length), or null when the server did not say. */
+  total: number | null;
+}
 
 export const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
 /** Checksum published with the official archive. */

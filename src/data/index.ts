@@ -101,6 +101,5 @@ export * from './split.js';
 export * from './shapes.js';
 export * from './stats.js';
 export * from './download.js';
-export * from './progress.js';
 export * from './paths.js';
 export { extractTarGz, TarExtractor, safeTarPath } from './tar.js';

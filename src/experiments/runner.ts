@@ -8,10 +8,10 @@ import { join, resolve } from 'node:path';
 import { tf, tfl } from '../engine/tf.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { WhittleError } from '../core/errors.js';
-import { runTraining, type RunSummary } from '../cli/run-training.js';
-import { loadRunData } from '../cli/run-data.js';
-import { optimizerConfig } from '../cli/run-parts.js';
-import { createReporter, silentReporter, type Reporter } from '../cli/progress.js';
+import { runTraining, type RunSummary } from '../run/run-training.js';
+import { loadRunData } from '../run/run-data.js';
+import { optimizerConfig } from '../run/run-parts.js';
+import { silentReporter, type Reporter } from '../run/reporter.js';
 import { createOptimizer, evaluate, imageBatchSource, imageEvalBatches, jsonLinesLogger, latestCheckpoint, modelFromCheckpoint, train, type LogEvent } from '../train/index.js';
 import type { LoadedDataset } from '../data/index.js';
 import { planRuns, type PlannedRun } from './plan.js';
@@ -70,7 +70,7 @@ export async function runExperiment(exp: Experiment, o: ExperimentRunOptions): P
   // Unknown post steps fail before any training, not after it.
   for (const r of runs) for (const st of r.variant.post) postStep(st.step);
   writeJsonAtomic(join(out, 'experiment.json'), { experiment: exp, budget: o.budget, seeds: o.seeds ?? exp.seeds });
-  const reporter = o.reporter ?? createReporter();
+  const reporter = o.reporter ?? silentReporter;
   const results: RunSummaryFile[] = [];
   const dataCache = new Map<string, LoadedDataset>();
   for (const [i, run] of runs.entries()) {
@@ -119,7 +119,7 @@ async function runPostSteps(
   const key = JSON.stringify([run.config.data, run.config.seed]);
   let data = cache.get(key);
   if (!data) {
-    data = await loadRunData(run.config.data, run.config.seed);
+    data = await loadRunData(run.config.data, run.config.seed, reporter);
     cache.set(key, data);
   }
   const d = data;

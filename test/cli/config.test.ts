@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { loadConfigFile, mergeConfig, parseRunConfig, resolveRunConfig, type ConfigLayer } from '../../src/config/load.js';
 import { runConfigJsonSchema } from '../../src/config/json-schema.js';
 import { addFlags, flagLayers, REPR_FLAGS, TRAIN_FLAGS } from '../../src/cli/flags.js';
-import { scheduleConfig } from '../../src/cli/run-parts.js';
+import { scheduleConfig } from '../../src/run/run-parts.js';
 import { ConfigError } from '../../src/core/errors.js';
 
 /** Parses argv with the real commander options and returns the flag layers. */

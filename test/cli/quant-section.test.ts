@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/engine/backend.js';
 import { parseRunConfig } from '../../src/config/index.js';
-import { buildModelAndTechniques } from '../../src/cli/techniques.js';
+import { buildModelAndTechniques } from '../../src/run/techniques.js';
 import { quantLayers } from '../../src/techniques/quant/index.js';
 
 await initBackend('wasm');

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { extractTarGz } from '../../src/data/tar.js';
-import { createProgressBar } from '../../src/data/progress.js';
+import { createProgressBar } from '../../src/cli/download-progress.js';
 import { tar, tarGz, tempDir } from './helpers.js';
 
 test('tar: regular files (incl. ones spanning several blocks) are extracted; links skipped', async () => {

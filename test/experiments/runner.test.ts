@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseExperiment } from '../../src/experiments/load.js';
 import { runExperiment, experimentStatus } from '../../src/experiments/runner.js';
-import { silentReporter } from '../../src/cli/progress.js';
+import { silentReporter } from '../../src/run/reporter.js';
 import { buildReport } from '../../src/report/build.js';
 import { planRuns } from '../../src/experiments/plan.js';
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { demoExperiment } from '../../demo/experiment.js';
 import { initBackend, type BackendName } from '../../engine/backend.js';
 import { runExperiment, readJson } from '../../experiments/runner.js';
+import { createReporter } from '../progress.js';
 import { buildReport } from '../../report/build.js';
 import { loadExperimentDir } from '../../report/load.js';
 import { resultsSection, postStepSections } from '../../report/sections.js';
@@ -35,7 +36,7 @@ export function register(program: Command): void {
       if (prev && prev.experiment.description !== experiment.description) {
         process.stderr.write(`note: ${o.out} holds a demo with other settings; finished runs there are reused. Use --out to start elsewhere.\n`);
       }
-      await runExperiment(experiment, { budget: 'quick', out: o.out });
+      await runExperiment(experiment, { budget: 'quick', out: o.out, reporter: createReporter() });
       const report = await buildReport(o.out);
       const e = loadExperimentDir(o.out);
       for (const s of [resultsSection(e), ...postStepSections(e)]) {

@@ -16,9 +16,9 @@ import {
   cosine, type LoadedCheckpoint,
 } from '../../train/index.js';
 import { modelFromCheckpoint } from '../../train/model-io.js';
-import { checkpointValidation } from '../eval-checkpoint.js';
-import { describeBackend } from '../run-training.js';
-import { optimizerConfig } from '../run-parts.js';
+import { checkpointValidation } from '../../run/eval-checkpoint.js';
+import { describeBackend } from '../../run/run-training.js';
+import { optimizerConfig } from '../../run/run-parts.js';
 import { toJson } from '../output.js';
 import {
   createSession, compareMethods, formatComparison, formatRanks, ENC_METHODS,

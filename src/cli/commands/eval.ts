@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { BACKEND_NAMES, type BackendName } from '../../engine/backend.js';
 import type { ConfigTree } from '../../config/load.js';
-import { evaluateCheckpoint } from '../eval-checkpoint.js';
+import { evaluateCheckpoint } from '../../run/eval-checkpoint.js';
 import { toJson } from '../output.js';
 import { createReporter } from '../progress.js';
 

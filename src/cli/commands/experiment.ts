@@ -3,6 +3,7 @@ import { join, basename } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadExperimentFile } from '../../experiments/load.js';
 import { experimentStatus, runExperiment } from '../../experiments/runner.js';
+import { createReporter } from '../progress.js';
 import { BUDGETS, type Budget, type Experiment } from '../../experiments/schema.js';
 import { buildReport } from '../../report/build.js';
 import { WhittleError } from '../../core/errors.js';
@@ -35,7 +36,7 @@ export function register(program: Command): void {
         process.once('SIGINT', () => process.exit(130));
       };
       process.once('SIGINT', onInt);
-      await runExperiment(e, { budget, seeds: o.seeds ? Number(o.seeds) : undefined, out, only: o.only?.split(','), signal: ac.signal });
+      await runExperiment(e, { budget, seeds: o.seeds ? Number(o.seeds) : undefined, out, only: o.only?.split(','), signal: ac.signal, reporter: createReporter() });
       process.off('SIGINT', onInt);
       if (ac.signal.aborted) {
         process.stderr.write(`stopped; resume with: whittle experiment run ${file} --budget ${budget} --out ${out}\n`);

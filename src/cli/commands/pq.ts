@@ -7,7 +7,7 @@ import { initBackend, BACKEND_NAMES, type BackendName } from '../../engine/backe
 import { parseBlockSpec } from '../../techniques/pq/config.js';
 import { runPQ, type PQData, type PQRunReport } from '../../techniques/pq/pipeline.js';
 import { loadCheckpoint, type LoadedCheckpoint } from '../../train/index.js';
-import { checkpointValidation } from '../eval-checkpoint.js';
+import { checkpointValidation } from '../../run/eval-checkpoint.js';
 import { formatBytes } from '../../techniques/pq/size.js';
 import { addCheckpointDataOptions, dataOverrides, parseCheckpointData, type CheckpointData, type CheckpointDataFlags } from '../checkpoint-data-flags.js';
 

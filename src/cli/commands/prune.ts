@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { initBackend, type BackendName } from '../../engine/backend.js';
 import { loadCheckpoint, modelFromCheckpoint, saveModelCheckpoint } from '../../train/index.js';
 import { parseSelection, pruneExport } from '../../techniques/prune-export/index.js';
-import { checkpointValidation } from '../eval-checkpoint.js';
-import { describeBackend } from '../run-training.js';
+import { checkpointValidation } from '../../run/eval-checkpoint.js';
+import { describeBackend } from '../../run/run-training.js';
 import { renderTextTable } from '../text-table.js';
 import { WhittleError } from '../../core/errors.js';
 

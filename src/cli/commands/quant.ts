@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../engine/backend.js';
 import { loadCheckpoint, imageBatchSource, imageEvalBatches } from '../../train/index.js';
 import { addCheckpointDataOptions, dataOverrides, numberFlag, parseCheckpointData, type CheckpointDataFlags } from '../checkpoint-data-flags.js';
-import { checkpointValidation } from '../eval-checkpoint.js';
+import { checkpointValidation } from '../../run/eval-checkpoint.js';
 import { modelFromCheckpoint } from '../../train/model-io.js';
 import {
   OBSERVER_KINDS, parseQuantConfig, quantLayers, stripQuantization, runQuant, runQuantSweep, formatSweepTable,

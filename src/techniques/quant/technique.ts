@@ -1,5 +1,5 @@
 /**
- * One-call setup for the run-config technique builder (src/cli/techniques.ts): the `quant` section of
+ * One-call setup for the run-config technique builder (src/run/techniques.ts): the `quant` section of
  * a run config (QuantConfigSchema) turns the freshly built float model into a quantising one plus its
  * training hook. Importing this module also registers the quantising layer classes, which loading a
  * quant run's checkpoint topology needs.

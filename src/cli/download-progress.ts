@@ -4,12 +4,7 @@
  */
 import cliProgress from 'cli-progress';
 
-export interface DownloadProgress {
-  /** Bytes received so far. */
-  received: number;
-  /** Expected total (Content-Length), or null when the server did not say. */
-  total: number | null;
-}
+import type { DownloadProgress } from '../data/download.js';
 
 export interface ProgressBar {
   /** Pass as `onProgress` to `downloadCifar10`. */

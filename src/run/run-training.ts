@@ -1,7 +1,7 @@
 /**
  * One training run from a validated RunConfig: backend, data, model + techniques, optimizer, schedule,
  * run directory (config.json, log.jsonl, checkpoints/), exact resume, interruption with a checkpoint,
- * progress, and a summary. Independent of commander: `whittle train|repr|sfp`, the experiments runner
+ * progress, and a summary. Independent of the CLI: `whittle train|repr|sfp`, the experiments runner
  * and the demo all call `runTraining`.
  *
  * @example
@@ -19,7 +19,7 @@ import { createOptimizer, createSchedule, imageBatchSource, imageEvalBatches, js
 import type { RunConfig } from '../config/run-config.js';
 import { buildModelAndTechniques } from './techniques.js';
 import { describeData, loadRunData } from './run-data.js';
-import { createReporter, type Reporter } from './progress.js';
+import { silentReporter, type Reporter } from './reporter.js';
 import { scheduleConfig, optimizerConfig } from './run-parts.js';
 
 export interface RunTrainingOptions {
@@ -27,7 +27,7 @@ export interface RunTrainingOptions {
   resume?: boolean;
   /** Aborting stops after the current step, writes a checkpoint and resolves with `interrupted: true`. */
   signal?: AbortSignal;
-  /** Progress and information lines (default: bars on a TTY stderr, plain lines otherwise). */
+  /** Progress and information lines (default: silent; the CLI passes its terminal reporter). */
   reporter?: Reporter;
   /** Hooks appended after the technique hooks (names must be unique). */
   hooks?: TrainHook[];
@@ -82,13 +82,13 @@ export async function runTraining(config: RunConfig, opts: RunTrainingOptions = 
   if (latest && !opts.resume) {
     throw new WhittleError(`run directory ${runDir} already has checkpoints: pass --resume to continue it, or choose another --out`);
   }
-  const reporter = opts.reporter ?? createReporter();
+  const reporter = opts.reporter ?? silentReporter;
 
   modelEntry(config.model.name); // fail fast, before loading data, on an unknown model
   const be = await initBackend(config.backend as BackendName, { threads: config.threads });
   reporter.info(describeBackend(be));
 
-  const data = await loadRunData(config.data, config.seed);
+  const data = await loadRunData(config.data, config.seed, reporter);
   reporter.info(describeData(data));
   const { train: ds, val, normalization } = data;
   const modelOptions = { ...config.model.options, inputShape: [ds.height, ds.width, ds.channels] as [number, number, number], numClasses: ds.numClasses, seed: config.seed };

@@ -4,20 +4,20 @@
  */
 import { CIFAR_NORM_REPR, CIFAR_NORM_TRUE_STD } from '../data/augment.js';
 import { ensureCifar10Dir, loadDataset, type LoadedDataset } from '../data/index.js';
-import { createProgressBar } from '../data/progress.js';
 import { channelStats } from '../data/stats.js';
 import type { Normalization } from '../data/types.js';
 import type { DataConfig } from '../config/run-config.js';
+import { silentReporter, type Reporter } from './reporter.js';
 
 /** Loads the configured dataset (downloading CIFAR-10 first when `download` is set and files are missing). */
-export async function loadRunData(data: DataConfig, seed: number): Promise<LoadedDataset> {
+export async function loadRunData(data: DataConfig, seed: number, reporter: Reporter = silentReporter): Promise<LoadedDataset> {
   let dir = data.dir;
   if (data.name === 'cifar10' && data.download) {
-    const bar = createProgressBar('cifar-10 download');
+    const bar = reporter.download?.('cifar-10 download');
     try {
-      dir = await ensureCifar10Dir({ dataDir: dir, download: true, onProgress: bar.onProgress });
+      dir = await ensureCifar10Dir({ dataDir: dir, download: true, onProgress: bar?.onProgress });
     } finally {
-      bar.stop();
+      bar?.stop();
     }
   }
   const norm = data.normalization;

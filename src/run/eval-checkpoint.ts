@@ -14,8 +14,7 @@ import { runConfigSchema, type RunConfig } from '../config/run-config.js';
 import { configErrorFrom } from '../config/load.js';
 import { loadRunData } from './run-data.js';
 import { describeBackend } from './run-training.js';
-import type { Reporter } from './progress.js';
-import { silentReporter } from './progress.js';
+import { silentReporter, type Reporter } from './reporter.js';
 
 export interface EvalCheckpointOptions {
   /** Overrides of the run's data section (e.g. another dataDir or a valSubset). */
