@@ -2,15 +2,34 @@
  * Post steps that ship with Whittle. Each maps an experiment step onto a technique's public function.
  */
 import { join } from 'node:path';
-import { budgetValue, registerPostStep } from './post-steps.js';
+import { budgetValue, registerPostStep, type TradeoffPoint } from './post-steps.js';
 import { runQuantSweep, type SweepSpec } from '../techniques/quant/sweep.js';
 import type { ObserverKind } from '../techniques/quant/config.js';
 import { compareMethods, createSession, type EncMethod, type EncMetric } from '../techniques/enc/index.js';
 import type { tfl } from '../engine/tf.js';
 import { runIPQ, pqNoiseHook, setNoiseRate, encodePQModel, decodePQModel, modelSize } from '../techniques/pq/index.js';
 import { modelParams } from '../models/params.js';
+import { countFlops } from '../models/stats.js';
 import { parseSelection, pruneExport } from '../techniques/prune-export/index.js';
 import { saveModelCheckpoint } from '../train/index.js';
+
+const pct = (v: number | undefined | null) => (v === undefined || v === null ? null : +(100 * v).toFixed(2));
+/** Stored size of a model kept in float32: every weight, BN statistics included (as PQ's fp32Bytes). */
+const float32Bytes = (m: tfl.LayersModel) => 4 * modelParams(m).reduce((s, q) => s + q.variable.size, 0);
+const flopsOf = (m: tfl.LayersModel) => countFlops(m).total;
+
+/** `{ step: measure }`: the trained float model's accuracy, stored size and FLOPs (the reference point). */
+registerPostStep('measure', async (_step, ctx) => {
+  const model = await ctx.loadModel();
+  const m = await ctx.evaluate(model);
+  const bytes = float32Bytes(model);
+  const flops = flopsOf(model);
+  model.dispose();
+  return {
+    summary: { top1: pct(m.top1), top5: pct(m.top5), bytes, flops },
+    tradeoff: [{ technique: 'float', setting: 'float32', top1: pct(m.top1), bytes, flops }],
+  };
+});
 
 /** `{ step: prune-export, select: zeroed | l2:0.3, finetuneEpochs?: N }` */
 registerPostStep('prune-export', async (step, ctx) => {
@@ -18,9 +37,11 @@ registerPostStep('prune-export', async (step, ctx) => {
   const sel = parseSelection(String(step.select ?? 'zeroed'));
   const r = await pruneExport(model, sel, async (m) => (await ctx.evaluate(m)).top1, { latencyBatch: 32, latencyRuns: 5 });
   let finetuned: number | null = null;
-  const epochs = Number(step.finetuneEpochs ?? 0);
+  const epochs = budgetValue(step.finetuneEpochs, ctx.budget, 0);
   if (epochs > 0) finetuned = (await ctx.finetune(r.small, { epochs }))?.top1 ?? null;
   saveModelCheckpoint(join(ctx.dir, 'model'), r.small, { prunedFrom: ctx.checkpoint, selection: String(step.select ?? 'zeroed') });
+  const smallBytes = float32Bytes(r.small);
+  const top1Final = finetuned ?? r.after.top1 ?? null;
   ctx.info(`pruned: ${r.before.params} → ${r.after.params} params, latency ${r.before.latencyMs.toFixed(1)} → ${r.after.latencyMs.toFixed(1)} ms`);
   const removed = [...r.plan.remove.values()].reduce((a, b) => a + b.length, 0);
   model.dispose();
@@ -31,8 +52,9 @@ registerPostStep('prune-export', async (step, ctx) => {
       paramsBefore: r.before.params, paramsAfter: r.after.params,
       flopsBefore: r.before.flops, flopsAfter: r.after.flops,
       latencyMsBefore: r.before.latencyMs, latencyMsAfter: r.after.latencyMs,
-      top1Trained: r.before.top1 ?? null, top1Masked: r.masked.top1 ?? null, top1Exported: r.after.top1 ?? null, top1Finetuned: finetuned,
+      top1Trained: pct(r.before.top1), top1Masked: pct(r.masked.top1), top1Exported: pct(r.after.top1), top1Finetuned: pct(finetuned),
     },
+    tradeoff: [{ technique: String(step.technique ?? 'filter removal'), setting: `${removed} filters removed${epochs > 0 ? `, ${epochs} FT epoch(s)` : ''}`, top1: pct(top1Final), bytes: smallBytes, flops: r.after.flops }],
     table: {
       title: 'Removed filters per layer',
       columns: ['layer', 'removed', 'kept'],
@@ -54,8 +76,9 @@ registerPostStep('quant-sweep', async (step, ctx) => {
     model, train: ctx.trainSource, val: ctx.valBatches, epochs: budgetValue(step.finetuneEpochs, ctx.budget, 1),
     lr: ctx.run.config.train.lr * 0.1, seed: ctx.run.seed, log: (l) => ctx.log({ type: 'quant', message: l }), signal: ctx.signal,
   }, (r) => ctx.info(`int${r.bits} ${r.observer} p=${r.noiseRate}: tuned ${(100 * (r.report.accuracy.finetuned ?? NaN)).toFixed(2)}%`));
+  const flops = flopsOf(model);
   model.dispose();
-  const pct = (v: number | undefined) => (v === undefined ? null : +(100 * v).toFixed(2));
+  const method = (p: number) => (p >= 1 ? 'QAT' : p > 0 ? `Quant-Noise p=${p}` : 'PTQ + FT');
   const best = rows.reduce((a, b) => ((b.report.accuracy.exported ?? 0) > (a.report.accuracy.exported ?? 0) ? b : a), rows[0]);
   return {
     summary: { cells: rows.length, floatTop1: pct(rows[0]?.report.accuracy.float), bestCell: best ? `int${best.bits} ${best.observer} p=${best.noiseRate}` : null, bestExportedTop1: pct(best?.report.accuracy.exported) },
@@ -66,6 +89,7 @@ registerPostStep('quant-sweep', async (step, ctx) => {
     },
     points: rows.map((r) => ({ kb: r.report.size.fileBytes / 1024, top1: pct(r.report.accuracy.exported), cell: `int${r.bits} ${r.observer} p=${r.noiseRate}`, series: `int${r.bits}` })),
     chart: { kind: 'scatter', title: 'Accuracy vs model size (exported)', x: 'kb', y: 'top1', series: 'series', label: 'cell', logX: true },
+    tradeoff: rows.map((r) => ({ technique: `int${r.bits} ${method(r.noiseRate)}`, setting: `${r.observer} observer`, top1: pct(r.report.accuracy.exported), bytes: r.report.size.fileBytes, flops })),
   };
 });
 
@@ -74,6 +98,7 @@ registerPostStep('enc', async (step, ctx) => {
   const model = await ctx.loadModel();
   const evaluate = async (m: tfl.LayersModel) => (await ctx.evaluate(m)).top1;
   const baseTop1 = await evaluate(model);
+  const nonTrainable = modelParams(model).filter((q) => !q.trainable).reduce((a, q) => a + q.variable.size, 0);
   const session = createSession(model, { samples: (step.samples as 'vbmf' | 'fixed' | undefined) ?? 'fixed' });
   const epochs = budgetValue(step.finetuneEpochs, ctx.budget, 1);
   const rows = await compareMethods(session, {
@@ -84,7 +109,6 @@ registerPostStep('enc', async (step, ctx) => {
     finetune: epochs > 0 ? async (m) => void (await ctx.finetune(m, { epochs })) : undefined,
   });
   model.dispose();
-  const pct = (v: number | undefined) => (v === undefined ? null : +(100 * v).toFixed(2));
   const names: Record<string, string> = { uniform: 'Uniform', map: 'ENC-Map', model: 'ENC-Model', inf: 'ENC-Inf' };
   const layers = Object.keys(rows[0]?.ranks ?? {});
   return {
@@ -96,6 +120,7 @@ registerPostStep('enc', async (step, ctx) => {
     },
     points: rows.flatMap((r) => layers.map((l, i) => ({ layer: i + 1, rank: r.ranks[l], method: names[r.method] ?? r.method }))),
     chart: { kind: 'bar', title: 'Chosen rank per layer', x: 'layer', y: 'rank', series: 'method' },
+    tradeoff: rows.map((r) => ({ technique: names[r.method] ?? r.method, setting: `target ${(100 * r.target).toFixed(0)} % FLOPs`, top1: pct(r.accAfter ?? r.accBefore), bytes: 4 * (r.params + nonTrainable), flops: r.convMacs + r.denseMacs })),
   };
 });
 
@@ -114,14 +139,15 @@ registerPostStep('pq-sweep', async (step, ctx) => {
   // Per-layer PQ overrides (config.ts PQLayerOverride), e.g. the first conv's 27-value filters at block 9.
   const overrides = budgetValue<Array<{ pattern: string; blockSize?: number; k?: number; skip?: boolean }>>(step.layers, ctx.budget, []);
   const epochs = budgetValue(step.finetuneEpochs, ctx.budget, 1);
-  const pct = (v: number | undefined) => (v === undefined ? null : +(100 * v).toFixed(2));
   const rows: Array<Array<string | number | null>> = [];
   const points: Array<Record<string, number | string | null>> = [];
+  const tradeoff: TradeoffPoint[] = [];
   let floatTop1: number | undefined;
   for (const k of ks) for (const block of blocks) for (const p of rates) {
     if (ctx.signal?.aborted) break; // the runner discards this result and reruns the step on resume
     const model = await ctx.loadModel();
     floatTop1 ??= (await ctx.evaluate(model)).top1;
+    const flops = flopsOf(model);
     const totalParams = modelParams(model).reduce((s, q) => s + q.variable.size, 0);
     const res = await runIPQ(model, {
       config: { k, blockSizes: { conv3x3: block }, layers: overrides, seed: ctx.run.seed }, noiseRate: p, stages,
@@ -139,12 +165,14 @@ registerPostStep('pq-sweep', async (step, ctx) => {
     ctx.info(`${cell}: ${(size.compressedBytes / 1024).toFixed(1)} KiB (×${size.ratio.toFixed(1)}), top-1 ${(100 * top1).toFixed(2)}%`);
     rows.push([k, block, p, pct(top1), size.fp32Bytes, size.compressedBytes, bytes.length, +size.ratio.toFixed(2), bitsByGroup(res.layers)]);
     points.push({ kb: size.compressedBytes / 1024, top1: pct(top1), cell, series: p > 0 ? `Quant-Noise p=${p}` : 'no noise' });
+    tradeoff.push({ technique: `PQ block ${block}`, setting: `K=${k}${p > 0 ? `, Quant-Noise p=${p}` : ''}`, top1: pct(top1), bytes: bytes.length, flops });
   }
   return {
     summary: { cells: rows.length, floatTop1: pct(floatTop1), bestTop1: rows.length ? Math.max(...rows.map((r) => Number(r[3]))) : null },
     table: { title: 'PQ sweep (top-1 % of the decoded file; sizes in bytes: fp32, accounted, file)', columns: ['K', 'block', 'noise p', 'top-1', 'fp32 bytes', 'compressed bytes', 'file bytes', 'ratio', 'index bits per layer group'], rows },
     points,
     chart: { kind: 'scatter', title: 'Accuracy vs compressed size (PQ)', x: 'kb', y: 'top1', series: 'series', label: 'cell', logX: true },
+    tradeoff,
   };
 });
 

@@ -42,14 +42,31 @@ export interface PostStepContext {
   signal?: AbortSignal;
 }
 
+/**
+ * One compressed (or float) model for the cross-technique accuracy vs size / FLOPs chart. `bytes` is the
+ * stored size: the exported file for quantised / PQ models, 4 bytes per weight (BN statistics included)
+ * for models stored as float32; `flops` are conv + dense multiply-accumulates (models/stats.ts).
+ */
+export interface TradeoffPoint {
+  /** 'float' marks the uncompressed reference (drawn as a line). */
+  technique: string;
+  setting: string;
+  /** Validation top-1 in percent. */
+  top1: number | null;
+  bytes: number;
+  flops: number;
+}
+
 export interface PostStepResult {
-  /** One row for the experiment's results table (numbers, strings). */
+  /** One row for the experiment's results table (numbers, strings; accuracies in percent). */
   summary: Record<string, number | string | null>;
   /** Detail table (e.g. per-layer ranks, a sweep's cells). */
   table?: { title: string; columns: string[]; rows: Array<Array<string | number | null>> };
   /** Chart points (e.g. accuracy vs size) with the fields named in `chart`. */
   points?: Row[];
   chart?: { kind: 'scatter' | 'bar'; title: string; x: string; y: string; series?: string; label?: string; logX?: boolean };
+  /** Points for the report's accuracy vs size / FLOPs chart across techniques. */
+  tradeoff?: TradeoffPoint[];
 }
 
 export type PostStepFn = (step: PostStep, ctx: PostStepContext) => Promise<PostStepResult>;
