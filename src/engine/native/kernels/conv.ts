@@ -29,7 +29,8 @@ function dimsOf(c: ConvInfo): Int32Array | undefined {
   ]);
 }
 
-function forward({ inputs, attrs, backend }: NativeArgs, fused: boolean): tf.TensorInfo | undefined {
+function forward(args: NativeArgs, fused: boolean): tf.TensorInfo | undefined {
+  const { inputs, attrs, backend } = args;
   const { x, filter, bias } = inputs;
   if (!x || !filter || x.dtype !== 'float32') return undefined;
   const act = fused ? ((attrs.activation as string | undefined) ?? 'linear') : 'linear';
@@ -88,6 +89,13 @@ function forward({ inputs, attrs, backend }: NativeArgs, fused: boolean): tf.Ten
     if (wino) backend.setBlocked16(x, xb);
     else backend.pool.recycle(xb);
   }
+  if (known === undefined && wino && training && blockedActivations) {
+    // The first call only learned that the geometry runs Winograd: the output is made again as later calls
+    // make it (blocked), so the kernels after it run the same code paths in a fresh process as in a
+    // long-running one (bit-identical resume).
+    if (y) backend.pool.recycle(y);
+    return forward(args, fused);
+  }
   const out = yb ? backend.blockedOutput(outShape, yb) : backend.output(outShape, y!);
   if (gotStats && stats) backend.setBatchStats(out, stats.subarray(0, 16), stats.subarray(16));
   return out;
@@ -138,27 +146,31 @@ export const conv2DBackpropInput: NativeKernel = ({ inputs, attrs, backend }) =>
   const dims = dimsOf(info);
   if (!dims || dy.dtype !== 'float32' || filter.dtype !== 'float32') return undefined;
   const key = dims.join(',');
-  if (goodBackpropInput.has(key)) {
-    // Lazy: tfjs's fused-conv gradient computes dx even for the network input, which nothing reads.
-    const out = backend.lazyOutput([...inputShape], sizeOf(inputShape), [dy, filter], (dx) => {
-      pendingDx.delete(dy.dataId);
-      backend.addon.conv2dBackpropInput(backend.f32(dy)!, backend.f32(filter)!, dx, dims);
-    });
-    pendingDx.set(dy.dataId, { dx: out, filter, key });
-    return out; // (dy's values are not read here: it may exist only in the blocked layout until then)
+  if (!goodBackpropInput.has(key)) {
+    // First use of the geometry: one eager trial (oneDNN may reject it: the cpu kernel runs instead), whose
+    // result is dropped. dx is then made lazily as on every later call, so that conv2DBackpropFilter can
+    // take both passes in one call from the first step on: a fresh process runs the same native calls as a
+    // long-running one (the separate passes sum the weight gradient in another order).
+    const dyv = backend.f32(dy);
+    const wv = backend.f32(filter);
+    if (!dyv || !wv) return undefined;
+    const trial = backend.pool.alloc(sizeOf(inputShape));
+    try {
+      backend.addon.conv2dBackpropInput(dyv, wv, trial, dims);
+    } catch {
+      return undefined;
+    } finally {
+      backend.pool.recycle(trial);
+    }
+    goodBackpropInput.add(key);
   }
-  const dyv = backend.f32(dy);
-  const wv = backend.f32(filter);
-  if (!dyv || !wv) return undefined;
-  const dx = backend.pool.alloc(sizeOf(inputShape));
-  try {
-    backend.addon.conv2dBackpropInput(dyv, wv, dx, dims); // first time eagerly: errors fall back to cpu
-  } catch {
-    backend.pool.recycle(dx);
-    return undefined;
-  }
-  goodBackpropInput.add(key);
-  return backend.output([...inputShape], dx);
+  // Lazy: tfjs's fused-conv gradient computes dx even for the network input, which nothing reads.
+  const out = backend.lazyOutput([...inputShape], sizeOf(inputShape), [dy, filter], (dx) => {
+    pendingDx.delete(dy.dataId);
+    backend.addon.conv2dBackpropInput(backend.f32(dy)!, backend.f32(filter)!, dx, dims);
+  });
+  pendingDx.set(dy.dataId, { dx: out, filter, key });
+  return out; // (dy's values are not read here: it may exist only in the blocked layout until then)
 };
 
 export const conv2DBackpropFilter: NativeKernel = ({ inputs, attrs, backend }) => {
