@@ -67,7 +67,9 @@ export function saveCheckpoint(runDir: string, data: CheckpointData, opts: { kee
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   const files: Record<string, Uint8Array> = {
-    'model.json': new TextEncoder().encode(JSON.stringify({ format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, whittle: data.meta, modelTopology: data.topology }) + '\n'),
+    // The empty weightsManifest makes stock tf.loadLayersModel fail ("N of N weights are not set") instead
+    // of silently running random weights: the weights live in weights.safetensors (`whittle export` writes TF.js).
+    'model.json': new TextEncoder().encode(JSON.stringify({ format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, whittle: data.meta, modelTopology: data.topology, weightsManifest: [] }) + '\n'),
     'weights.safetensors': writeSafetensors(toInputs(data.weights), { format: CHECKPOINT_FORMAT }),
     'optimizer.safetensors': writeSafetensors(toInputs(optimizerArrays(data.optimizer)), { kind: data.optimizer.kind }),
     'hooks.safetensors': writeSafetensors(toInputs(hookArrays(data.hookTensors))),

@@ -12,6 +12,7 @@ import { register as experiment } from './experiment.js';
 import { register as demo } from './demo.js';
 import { register as prune } from './prune.js';
 import { register as enc } from './enc.js';
+import { register as exportCmd } from './export.js';
 
 export const commands: Array<(program: Command) => void> = [
   info,
@@ -26,4 +27,5 @@ export const commands: Array<(program: Command) => void> = [
   demo,
   prune,
   enc,
+  exportCmd,
 ];

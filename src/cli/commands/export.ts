@@ -1,0 +1,43 @@
+/** `whittle export`: a model as files that stock runtimes load (`--format tfjs`: a TF.js Layers model). */
+import type { Command } from 'commander';
+import { BACKEND_NAMES, initBackend, type BackendName } from '../../engine/backend.js';
+import { WhittleError } from '../../core/errors.js';
+import { EXPORT_FORMATS, exportTfjs, type ManifestQuantization } from '../../export/index.js';
+import { loadModelSource, type ModelSourceOptions } from '../model-source.js';
+
+interface ExportOptions extends ModelSourceOptions {
+  format: string;
+  out: string;
+  quantize?: string;
+  backend?: BackendName;
+  json?: boolean;
+}
+
+const QUANTIZE = ['uint8', 'uint16', 'float16'];
+
+export function register(program: Command): void {
+  program
+    .command('export')
+    .description('write a model (zoo, pruned, low-rank, quantised, PQ) as a stock TF.js Layers model: model.json + weight shards')
+    .option('--checkpoint <dir>', 'run directory or checkpoint to export')
+    .option('--model <name>', 'a zoo model, freshly initialised (instead of --checkpoint)')
+    .option('--seed <n>', 'initialisation seed with --model', '0')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--format <name>', `output format: ${EXPORT_FORMATS.join('|')}`, 'tfjs')
+    .option('--quantize <dtype>', 'weight quantisation in the manifest, as tensorflowjs_converter: uint8|uint16|float16 (int8/QAT kernels keep their own scales)')
+    .option('--backend <name>', `backend: ${BACKEND_NAMES.join('|')}`, 'auto')
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (o: ExportOptions) => {
+      if (!(EXPORT_FORMATS as readonly string[]).includes(o.format)) throw new WhittleError(`--format: expected ${EXPORT_FORMATS.join('|')}, got "${o.format}"`);
+      if (o.quantize !== undefined && !QUANTIZE.includes(o.quantize)) throw new WhittleError(`--quantize: expected ${QUANTIZE.join('|')}, got "${o.quantize}"`);
+      await initBackend(o.backend ?? 'auto');
+      const src = await loadModelSource(o);
+      const r = await exportTfjs(src.model, o.out, { quantize: o.quantize as ManifestQuantization | undefined });
+      const result = { from: src.from, format: o.format, quantize: o.quantize ?? null, ...r };
+      if (o.json) console.log(JSON.stringify(result));
+      else {
+        console.log(`exported ${src.from} → ${r.dir}/model.json (${r.weights} weights, ${r.files.length - 1} shard(s), ${(r.weightBytes / 1024).toFixed(1)} KiB${o.quantize ? `, ${o.quantize} of ${(r.floatBytes / 1024).toFixed(1)} KiB float32` : ''})`);
+        if (r.learnedScales.length) console.log(`${r.learnedScales.length} kernels stored with their own int8 scales`);
+      }
+    });
+}

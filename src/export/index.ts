@@ -1,0 +1,51 @@
+/**
+ * `whittle export`: any Whittle model (zoo, pruned, factorised, quantised, PQ, gated) as files other
+ * runtimes load. `--format tfjs` → stock TF.js Layers model (tfjs.ts).
+ */
+import { tfl } from '../engine/tf.js';
+import { quantLayers } from '../techniques/quant/model.js';
+import { quantizeCodes } from '../techniques/quant/quantizer.js';
+import { toStockModel } from './stock-model.js';
+import { writeTfjsModel, type TfjsWriteReport } from './tfjs.js';
+import { learnedUint8, type EncodedWeight, type ManifestQuantization } from './tfjs-quantize.js';
+
+export { toStockModel, assertStock, isStockClass, shortcutKernel } from './stock-model.js';
+export { writeTfjsModel, SHARD_BYTES, type TfjsWriteReport, type TfjsWriteOptions } from './tfjs.js';
+export { quantizeAffine, quantizeFloat16, toFloat16Bits, type ManifestQuantization } from './tfjs-quantize.js';
+
+export const EXPORT_FORMATS = ['tfjs'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface TfjsExportReport extends TfjsWriteReport {
+  /** Kernels written with their own int8/QAT codes and scale instead of the generic quantisation. */
+  learnedScales: string[];
+}
+
+/**
+ * The per-tensor quantised kernels (b ≤ 8 bits) of a QAT/int8 model as uint8 manifest entries with the
+ * layer's own scale and zero point: decoding gives exactly the codes the model evaluates with.
+ * Per-channel layers have no per-tensor form in the manifest and take the generic quantisation.
+ */
+export function learnedKernelCodes(model: tfl.LayersModel): Map<string, EncodedWeight> {
+  const out = new Map<string, EncodedWeight>();
+  for (const l of quantLayers(model)) {
+    const k = l.floatKernel();
+    const data = k.dataSync() as Float32Array;
+    const qp = l.quantizer().ensureWeights(() => data);
+    if (qp.axis !== null) continue;
+    out.set(`${l.name}/kernel`, learnedUint8(quantizeCodes(data, k.shape, qp), qp.scale[0], qp.zeroPoint[0]));
+  }
+  return out;
+}
+
+/** Writes `model` as a stock TF.js Layers model into `dir`. The model is not modified. */
+export async function exportTfjs(model: tfl.LayersModel, dir: string, opts: { quantize?: ManifestQuantization } = {}): Promise<TfjsExportReport> {
+  const stock = await toStockModel(model);
+  try {
+    const encoded = opts.quantize ? learnedKernelCodes(model) : new Map<string, EncodedWeight>();
+    const report = await writeTfjsModel(stock, dir, { quantize: opts.quantize, encoded });
+    return { ...report, learnedScales: [...encoded.keys()] };
+  } finally {
+    stock.dispose();
+  }
+}
