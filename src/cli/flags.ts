@@ -6,23 +6,11 @@
  */
 import { Option, type Command } from 'commander';
 import type { ConfigLayer, ConfigTree } from '../config/load.js';
+import { toNumber, type FlagKind, type FlagSpec } from '../config/flag-spec.js';
+import type { SectionTechnique } from '../techniques/descriptor.js';
+import { TECHNIQUES } from '../techniques/registry.js';
 
-export type FlagKind = 'string' | 'number' | 'bool' | 'list' | 'numlist';
-
-export interface FlagSpec {
-  /** Commander flags, e.g. '--batch-size <n>'. */
-  flags: string;
-  /** Dotted config field it sets. */
-  field: string;
-  kind: FlagKind;
-  description: string;
-  /** Rewrites the parsed value (e.g. 'per-layer' → 'perLayer'); `null` removes the section. */
-  map?: (v: unknown) => unknown;
-}
-
-const NUMBER_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-/** Numbers where they look like numbers; anything else stays a string so zod reports its type. */
-const toNumber = (s: string): number | string => (NUMBER_RE.test(s.trim()) ? Number(s) : s);
+export type { FlagKind, FlagSpec };
 
 export const TRAIN_FLAGS: FlagSpec[] = [
   { flags: '--model <name>', field: 'model.name', kind: 'string', description: 'model from the registry (see `whittle info`; e.g. vanilla, resnet20, resnet56, vgg16)' },
@@ -58,43 +46,7 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   { flags: '--backend <name>', field: 'backend', kind: 'string', description: 'auto|native|node|wasm|cpu (default auto)' },
   { flags: '--threads <n>', field: 'threads', kind: 'number', description: 'backend threads' },
   { flags: '--out <dir>', field: 'out', kind: 'string', description: 'run directory (default runs/<model>-<data>)' },
-  { flags: '--stochastic-depth <rule>', field: 'stochasticDepth.rule', kind: 'string', description: 'gates on residual branches: linear:P, linear-timm:P, uniform:P, explicit:P1,P2,..., none', map: (v) => (v === 'none' ? null : v) },
-  { flags: '--sd-mode <mode>', field: 'stochasticDepth.mode', kind: 'string', description: 'stochastic depth: batch|sample' },
-  { flags: '--sd-scaling <s>', field: 'stochasticDepth.scaling', kind: 'string', description: 'stochastic depth: test-multiply|train-divide' },
 ];
-
-export const REPR_FLAGS: FlagSpec[] = [
-  { flags: '--s1 <n>', field: 'repr.s1', kind: 'number', description: 'RePr: full-network phase length (default 20)' },
-  { flags: '--s2 <n>', field: 'repr.s2', kind: 'number', description: 'RePr: pruned phase length (default 10)' },
-  { flags: '--cycles <n>', field: 'repr.cycles', kind: 'number', description: 'RePr: drop/re-init cycles (default 3)' },
-  { flags: '--unit <unit>', field: 'repr.unit', kind: 'string', description: 'RePr: s1/s2 in epoch|iteration' },
-  { flags: '--drop-fraction <p>', field: 'repr.dropFraction', kind: 'number', description: 'RePr: fraction of ranked filters dropped (default 0.3)' },
-  { flags: '--criterion <name>', field: 'repr.criterion', kind: 'string', description: 'RePr: orthogonality|l2|l1' },
-  { flags: '--scope <scope>', field: 'repr.scope', kind: 'string', description: 'RePr: global|per-layer ranking', map: (v) => (v === 'per-layer' ? 'perLayer' : v) },
-  { flags: '--exclude <list>', field: 'repr.exclude', kind: 'list', description: 'RePr: conv layers left alone (names or /regex/, comma-separated)' },
-  { flags: '--fan-in-exponent <x>', field: 'repr.fanInExponent', kind: 'number', description: 'RePr: score × fanIn^x (0 none, 0.5 sqrt, 0.25)' },
-  { flags: '--max-layer-fraction <x>', field: 'repr.maxLayerFraction', kind: 'number', description: 'RePr: cap on the fraction dropped per layer' },
-  { flags: '--min-keep <n>', field: 'repr.minKeep', kind: 'number', description: 'RePr: filters every layer keeps (default 1)' },
-  { flags: '--reinit-scale <mode>', field: 'repr.reinitScale', kind: 'string', description: 'RePr: clamp|match-kept' },
-  { flags: '--next-layer <mode>', field: 'repr.nextLayer', kind: 'string', description: 'RePr: keep|zero|random incoming weights of the next layer' },
-  { flags: '--bias <mode>', field: 'repr.bias', kind: 'string', description: 'RePr: keep|reset biases of re-initialised filters' },
-  { flags: '--mask-bias', field: 'repr.maskBias', kind: 'bool', description: 'RePr: freeze the biases of dropped filters too' },
-  { flags: '--amplify <factor:steps>', field: 'repr.gradientAmplification', kind: 'string', description: 'RePr: multiply re-initialised filters\' gradients by FACTOR for STEPS steps', map: parseAmplify },
-  { flags: '--redrop-same', field: 'repr.redropSame', kind: 'bool', description: 'RePr: re-drop the filters re-initialised last cycle' },
-];
-
-export const SFP_FLAGS: FlagSpec[] = [
-  { flags: '--keep-rate <x>', field: 'sfp.keepRate', kind: 'number', description: 'SFP: fraction of filters kept per layer (default 0.7)' },
-  { flags: '--epoch-prune <n>', field: 'sfp.epochPrune', kind: 'number', description: 'SFP: zero every N epochs (default 1)' },
-  { flags: '--criterion <name>', field: 'sfp.criterion', kind: 'string', description: 'SFP: l2|l1' },
-  { flags: '--exclude <list>', field: 'sfp.exclude', kind: 'list', description: 'SFP: conv layers never zeroed (names or /regex/, comma-separated)' },
-  { flags: '--skip-shortcut', field: 'sfp.skipShortcut', kind: 'bool', description: 'SFP: leave projection-shortcut convs alone' },
-];
-
-function parseAmplify(v: unknown): unknown {
-  const m = /^([^:]+):([^:]+)$/.exec(String(v));
-  return m ? { factor: toNumber(m[1]), steps: toNumber(m[2]) } : v;
-}
 
 function attributeName(spec: FlagSpec): string {
   return new Option(spec.flags).attributeName();
@@ -140,10 +92,10 @@ export function flagLayers(opts: Record<string, unknown>, specs: readonly FlagSp
   return layers;
 }
 
-/** Quant-Noise / QAT inside `whittle train` (any of them enables the `quant` section). */
-export const QUANT_TRAIN_FLAGS: FlagSpec[] = [
-  { flags: '--quant-bits <b>', field: 'quant.bits', kind: 'number', description: 'Quant-Noise: fake-quantise conv/dense weights to b bits (2..8) while training' },
-  { flags: '--quant-noise-rate <p>', field: 'quant.noiseRate', kind: 'number', description: 'Quant-Noise: fraction of weights quantised per step (1 = QAT)' },
-  { flags: '--quant-observer <kind>', field: 'quant.observer.kind', kind: 'string', description: 'Quant-Noise: minmax|ema|histogram' },
-  { flags: '--quant-per-channel', field: 'quant.perChannel', kind: 'bool', description: 'Quant-Noise: one scale per output channel' },
-];
+/**
+ * Every flag of a training command: the common table, every technique's training flags, and the flags
+ * of the technique whose own command this is (`whittle repr` → RePr's).
+ */
+export function trainingFlags(own?: SectionTechnique): FlagSpec[] {
+  return [...TRAIN_FLAGS, ...TECHNIQUES.flatMap((t) => t.cli?.trainingFlags ?? []), ...(own?.cli?.commandFlags ?? [])];
+}

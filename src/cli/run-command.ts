@@ -1,12 +1,12 @@
 /**
- * The shared body of `whittle train|repr|sfp`: config layers (saved run config when resuming < --config
+ * The shared body of the training commands (`whittle train` and each technique's own, e.g. repr, sfp): config layers (saved run config when resuming < --config
  * file < flags), SIGINT handling (first: checkpoint and stop; second: exit now), and the output.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigFile, resolveRunConfig, type ConfigLayer, type ConfigTree } from '../config/load.js';
-import { addFlags, flagLayers, TRAIN_FLAGS, type FlagSpec } from './flags.js';
+import { addFlags, flagLayers, type FlagSpec } from './flags.js';
 import { formatSummary, toJson } from './output.js';
 import { createReporter } from './progress.js';
 import { DEFAULT_OUT, runTraining } from '../run/run-training.js';
@@ -18,10 +18,10 @@ export interface CommonOptions {
   [flag: string]: unknown;
 }
 
-/** Adds --config, --resume, --json and every training flag (plus `extra`) to a command. */
-export function addTrainingOptions(cmd: Command, extra: readonly FlagSpec[] = []): Command {
+/** Adds --config, --resume, --json and the training flags (`trainingFlags(...)`) to a command. */
+export function addTrainingOptions(cmd: Command, flags: readonly FlagSpec[]): Command {
   cmd.option('--config <file>', 'YAML (or JSON) run config; flags override its fields');
-  addFlags(cmd, [...TRAIN_FLAGS, ...extra]);
+  addFlags(cmd, flags);
   cmd.option('--resume', 'continue exactly from the latest checkpoint in <out>/checkpoints');
   cmd.option('--json', 'print one JSON summary on stdout (everything else goes to stderr)');
   return cmd;
@@ -38,9 +38,9 @@ function savedConfig(outDir: string): ConfigLayer | undefined {
   return { source: file, values };
 }
 
-export async function runTrainingCommand(command: string, opts: CommonOptions, extra: readonly FlagSpec[], base: ConfigTree = {}): Promise<void> {
+export async function runTrainingCommand(command: string, opts: CommonOptions, specs: readonly FlagSpec[], base: ConfigTree = {}): Promise<void> {
   const file: ConfigLayer[] = opts.config ? [{ source: opts.config, values: loadConfigFile(opts.config) }] : [];
-  const flags = flagLayers(opts, [...TRAIN_FLAGS, ...extra]);
+  const flags = flagLayers(opts, specs);
   let layers: ConfigLayer[] = [{ source: `whittle ${command}`, values: base }, ...file, ...flags];
   if (opts.resume) {
     const out = resolveRunConfig(layers);

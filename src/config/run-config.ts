@@ -4,16 +4,12 @@
  * error naming the field, not a silently ignored key). Optimizer and schedule are flat objects rather
  * than unions so that a file's section and a flag (e.g. `--schedule cosine`) merge field by field.
  *
- * Technique sections live in `TECHNIQUE_SECTIONS`: a section that is present (even `{}`) enables the
- * technique. Adding one (e.g. `quant`) is one entry there plus its builder in src/run/techniques.ts.
+ * Technique sections come from the technique registry (src/techniques/registry.ts): a section that is
+ * present (even `{}`) enables the technique. Adding one is a descriptor in its folder, not an edit here.
  */
 import { z } from 'zod';
 import { BACKEND_NAMES } from '../engine/backend.js';
-import { reprConfigSchema } from '../techniques/repr/config.js';
-import { sfpConfigSchema } from '../techniques/sfp/config.js';
-import { survivalRuleSchema } from '../techniques/stochastic-depth/survival.js';
-import { QuantConfigSchema } from '../techniques/quant/config.js';
-import { PQNoiseConfigSchema } from '../techniques/pq/noise-technique.js';
+import { sectionTechniques, TECHNIQUES } from '../techniques/registry.js';
 
 const posInt = z.number().int().positive();
 
@@ -99,21 +95,13 @@ export const checkpointConfigSchema = z.strictObject({
   keep: posInt.default(2),
 });
 
-export const stochasticDepthConfigSchema = z.strictObject({
-  /** `linear:0.5`-style spec (see parseSurvivalRule) or the rule object. */
-  rule: z.union([z.string(), survivalRuleSchema]).default('linear:0.5'),
-  mode: z.enum(['batch', 'sample']).default('batch'),
-  scaling: z.enum(['test-multiply', 'train-divide']).default('test-multiply'),
-});
+type Sectioned = Extract<(typeof TECHNIQUES)[number], { section: object }>;
+type TechniqueSections = { [T in Sectioned as T['section']['key']]: z.ZodOptional<T['section']['schema']> };
 
-/** Optional technique sections; presence enables the technique. Extend here (e.g. quant). */
-export const TECHNIQUE_SECTIONS = {
-  repr: reprConfigSchema.strict().optional().describe('RePr (present = enabled; `whittle repr` adds it)'),
-  sfp: sfpConfigSchema.strict().optional().describe('Soft Filter Pruning (present = enabled; `whittle sfp` adds it)'),
-  stochasticDepth: stochasticDepthConfigSchema.optional().describe('gates on residual branches (CIFAR ResNets only)'),
-  quant: QuantConfigSchema.optional().describe('scalar fake quantisation with Quant-Noise (p = 1 is QAT) on the selected conv/dense layers'),
-  pqNoise: PQNoiseConfigSchema.optional().describe('Quant-Noise for iPQ: drop PQ blocks of the float weights during training (rate p, block sizes as `whittle pq`)'),
-};
+/** Optional technique sections, one per registry entry with a section; presence enables the technique. */
+export const TECHNIQUE_SECTIONS = Object.fromEntries(
+  sectionTechniques().map((t) => [t.section.key, t.section.schema.optional().describe(t.section.description)]),
+) as unknown as TechniqueSections;
 
 export const modelConfigSchema = z.strictObject({
   name: z.string().min(1).default('vanilla'),
@@ -140,4 +128,5 @@ export type RunConfig = z.infer<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 export type DataConfig = z.infer<typeof dataConfigSchema>;
 export type ScheduleSettings = z.infer<typeof scheduleConfigSchema>;
-export type StochasticDepthConfig = z.infer<typeof stochasticDepthConfigSchema>;
+export type { StochasticDepthConfig } from '../techniques/stochastic-depth/config.js';
+export { stochasticDepthConfigSchema } from '../techniques/stochastic-depth/config.js';

@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { loadConfigFile, mergeConfig, parseRunConfig, resolveRunConfig, type ConfigLayer } from '../../src/config/load.js';
 import { runConfigJsonSchema } from '../../src/config/json-schema.js';
-import { addFlags, flagLayers, REPR_FLAGS, TRAIN_FLAGS } from '../../src/cli/flags.js';
+import { addFlags, flagLayers, trainingFlags } from '../../src/cli/flags.js';
+import { technique as repr } from '../../src/techniques/repr/descriptor.js';
 import { scheduleConfig } from '../../src/run/run-parts.js';
 import { ConfigError } from '../../src/core/errors.js';
 
 /** Parses argv with the real commander options and returns the flag layers. */
-function flags(argv: string[], specs = TRAIN_FLAGS): ConfigLayer[] {
+function flags(argv: string[], specs = trainingFlags()): ConfigLayer[] {
   const cmd = addFlags(new Command('t').exitOverride(), specs);
   cmd.parse(argv, { from: 'user' });
   return flagLayers(cmd.opts(), specs);
@@ -33,7 +34,7 @@ test('flags win over the config file, field by field; unset flags leave file val
   const dir = mkdtempSync(join(tmpdir(), 'whittle-cfg-'));
   const file = join(dir, 'run.yaml');
   writeFileSync(file, 'train:\n  lr: 0.1\n  epochs: 5\n  schedule: { type: step, stepSize: 2 }\ndata:\n  name: shapes\n  augment: false\nrepr:\n  s1: 3\n');
-  const c = resolveRunConfig([{ source: file, values: loadConfigFile(file) }, ...flags(['--lr', '0.05', '--schedule', 'cosine', '--s2', '4', '--scope', 'per-layer'], [...TRAIN_FLAGS, ...REPR_FLAGS])]);
+  const c = resolveRunConfig([{ source: file, values: loadConfigFile(file) }, ...flags(['--lr', '0.05', '--schedule', 'cosine', '--s2', '4', '--scope', 'per-layer'], trainingFlags(repr))]);
   assert.equal(c.train.lr, 0.05);
   assert.equal(c.train.epochs, 5);
   assert.equal(c.train.schedule.type, 'cosine');
@@ -61,7 +62,7 @@ test('errors name the field and where the value came from', () => {
 test('list flags, --amplify, --gamma lists and --stochastic-depth none', () => {
   const c = resolveRunConfig([
     { source: 'file', values: { stochasticDepth: { rule: 'linear:0.5' } } },
-    ...flags(['--milestones', '2,4', '--gamma', '10,0.2', '--schedule', 'multistep', '--exclude', 'conv1,/fc/', '--amplify', '3:50', '--stochastic-depth', 'none'], [...TRAIN_FLAGS, ...REPR_FLAGS]),
+    ...flags(['--milestones', '2,4', '--gamma', '10,0.2', '--schedule', 'multistep', '--exclude', 'conv1,/fc/', '--amplify', '3:50', '--stochastic-depth', 'none'], trainingFlags(repr)),
   ]);
   assert.deepEqual(c.train.schedule.milestones, [2, 4]);
   assert.deepEqual(c.train.schedule.gamma, [10, 0.2]);

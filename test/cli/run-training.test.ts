@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { parseRunConfig } from '../../src/config/load.js';
 import { runTraining } from '../../src/run/run-training.js';
 import { silentReporter } from '../../src/run/reporter.js';
-import { register as registerSfp } from '../../src/cli/commands/sfp.js';
+import { register as registerTraining } from '../../src/cli/commands/train.js';
 import { UnknownModelError } from '../../src/models/registry.js';
 import { ConfigError } from '../../src/core/errors.js';
 
@@ -55,7 +55,7 @@ test('runTraining with an SFP section trains, logs the masks and refuses to over
 
 test('whittle sfp wires its flags into the sfp section', async () => {
   const program = new Command().exitOverride();
-  registerSfp(program);
+  registerTraining(program);
   const out = join(TMP, 'sfp-cli');
   const orig = process.stdout.write.bind(process.stdout);
   let printed = '';

@@ -5,8 +5,6 @@ import { register as clip } from './clip.js';
 import { register as pq } from './pq.js';
 import { register as train } from './train.js';
 import { register as evalCmd } from './eval.js';
-import { register as repr } from './repr.js';
-import { register as sfp } from './sfp.js';
 import { register as quant } from './quant.js';
 import { register as experiment } from './experiment.js';
 import { register as demo } from './demo.js';
@@ -20,8 +18,6 @@ export const commands: Array<(program: Command) => void> = [
   pq,
   train,
   evalCmd,
-  repr,
-  sfp,
   quant,
   experiment,
   demo,

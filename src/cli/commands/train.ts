@@ -1,17 +1,30 @@
-/** `whittle train` (plain training) and `whittle config-schema` (the run config as JSON Schema). */
+/**
+ * `whittle train` (plain training), one training command per technique that has one (`whittle repr`,
+ * `whittle sfp`: from the technique registry), and `whittle config-schema`.
+ */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { runConfigJsonSchema } from '../../config/json-schema.js';
+import { sectionTechniques } from '../../techniques/registry.js';
 import { addTrainingOptions, runTrainingCommand, type CommonOptions } from '../run-command.js';
-import { QUANT_TRAIN_FLAGS } from '../flags.js';
+import { trainingFlags } from '../flags.js';
 
 export function register(program: Command): void {
+  const flags = trainingFlags();
   addTrainingOptions(
     program
       .command('train')
       .description('train a model from the registry (checkpoints, log.jsonl and config.json in --out)'),
-    QUANT_TRAIN_FLAGS,
-  ).action((opts: CommonOptions) => runTrainingCommand('train', opts, QUANT_TRAIN_FLAGS));
+    flags,
+  ).action((opts: CommonOptions) => runTrainingCommand('train', opts, flags));
+
+  for (const t of sectionTechniques()) {
+    const own = t.cli?.command;
+    if (!own) continue;
+    const specs = trainingFlags(t);
+    addTrainingOptions(program.command(own.name).description(own.description), specs)
+      .action((opts: CommonOptions) => runTrainingCommand(own.name, opts, specs, { [t.section.key]: {} }));
+  }
 
   program
     .command('config-schema')
