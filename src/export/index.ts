@@ -1,8 +1,12 @@
 /**
  * `whittle export`: any Whittle model (zoo, pruned, factorised, quantised, PQ, gated) as files other
- * runtimes load. `--format tfjs` → stock TF.js Layers model (tfjs.ts).
+ * runtimes load. `--format tfjs` → stock TF.js Layers model (tfjs.ts); `--format onnx` → model.onnx
+ * (onnx/index.ts).
  */
+import { join } from 'node:path';
 import { tfl } from '../engine/tf.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { toOnnx } from './onnx/index.js';
 import { quantLayers } from '../techniques/quant/model.js';
 import { quantizeCodes } from '../techniques/quant/quantizer.js';
 import { toStockModel } from './stock-model.js';
@@ -13,7 +17,9 @@ export { toStockModel, assertStock, isStockClass, shortcutKernel } from './stock
 export { writeTfjsModel, SHARD_BYTES, type TfjsWriteReport, type TfjsWriteOptions } from './tfjs.js';
 export { quantizeAffine, quantizeFloat16, toFloat16Bits, type ManifestQuantization } from './tfjs-quantize.js';
 
-export const EXPORT_FORMATS = ['tfjs'] as const;
+export { toOnnx, OPSET, type OnnxExport } from './onnx/index.js';
+
+export const EXPORT_FORMATS = ['tfjs', 'onnx'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface TfjsExportReport extends TfjsWriteReport {
@@ -48,4 +54,12 @@ export async function exportTfjs(model: tfl.LayersModel, dir: string, opts: { qu
   } finally {
     stock.dispose();
   }
+}
+
+/** Writes `model` as `<dir>/model.onnx`. The model is not modified. */
+export async function exportOnnx(model: tfl.LayersModel, dir: string): Promise<{ file: string; bytes: number; opset: number; quantizedKernels: string[] }> {
+  const r = await toOnnx(model);
+  const file = join(dir, 'model.onnx');
+  writeFileAtomic(file, r.bytes);
+  return { file, bytes: r.bytes.length, opset: r.opset, quantizedKernels: r.quantizedKernels };
 }

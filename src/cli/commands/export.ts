@@ -1,8 +1,8 @@
-/** `whittle export`: a model as files that stock runtimes load (`--format tfjs`: a TF.js Layers model). */
+/** `whittle export`: a model as files that stock runtimes load (`--format tfjs`: a TF.js Layers model; `--format onnx`: model.onnx). */
 import type { Command } from 'commander';
 import { BACKEND_NAMES, initBackend, type BackendName } from '../../engine/backend.js';
 import { WhittleError } from '../../core/errors.js';
-import { EXPORT_FORMATS, exportTfjs, type ManifestQuantization } from '../../export/index.js';
+import { EXPORT_FORMATS, exportOnnx, exportTfjs, type ManifestQuantization } from '../../export/index.js';
 import { loadModelSource, type ModelSourceOptions } from '../model-source.js';
 
 interface ExportOptions extends ModelSourceOptions {
@@ -18,7 +18,7 @@ const QUANTIZE = ['uint8', 'uint16', 'float16'];
 export function register(program: Command): void {
   program
     .command('export')
-    .description('write a model (zoo, pruned, low-rank, quantised, PQ) as a stock TF.js Layers model: model.json + weight shards')
+    .description('write a model (zoo, pruned, low-rank, quantised, PQ) as a stock TF.js Layers model (model.json + weight shards) or as ONNX (model.onnx, opset 13)')
     .option('--checkpoint <dir>', 'run directory or checkpoint to export')
     .option('--model <name>', 'a zoo model, freshly initialised (instead of --checkpoint)')
     .option('--seed <n>', 'initialisation seed with --model', '0')
@@ -31,7 +31,14 @@ export function register(program: Command): void {
       if (!(EXPORT_FORMATS as readonly string[]).includes(o.format)) throw new WhittleError(`--format: expected ${EXPORT_FORMATS.join('|')}, got "${o.format}"`);
       if (o.quantize !== undefined && !QUANTIZE.includes(o.quantize)) throw new WhittleError(`--quantize: expected ${QUANTIZE.join('|')}, got "${o.quantize}"`);
       await initBackend(o.backend ?? 'auto');
+      if (o.quantize !== undefined && o.format !== 'tfjs') throw new WhittleError('--quantize applies to --format tfjs only (ONNX stores int8/QAT kernels as QDQ by itself)');
       const src = await loadModelSource(o);
+      if (o.format === 'onnx') {
+        const r = await exportOnnx(src.model, o.out);
+        if (o.json) console.log(JSON.stringify({ from: src.from, format: o.format, ...r }));
+        else console.log(`exported ${src.from} → ${r.file} (opset ${r.opset}, ${(r.bytes / 1024).toFixed(1)} KiB${r.quantizedKernels.length ? `, ${r.quantizedKernels.length} kernels as uint8 + DequantizeLinear` : ''})`);
+        return;
+      }
       const r = await exportTfjs(src.model, o.out, { quantize: o.quantize as ManifestQuantization | undefined });
       const result = { from: src.from, format: o.format, quantize: o.quantize ?? null, ...r };
       if (o.json) console.log(JSON.stringify(result));
