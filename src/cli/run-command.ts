@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { FormatError } from '../core/errors.js';
 import { loadConfigFile, resolveRunConfig, type ConfigLayer, type ConfigTree } from '../config/load.js';
 import { addFlags, flagLayers, type FlagSpec } from './flags.js';
 import { formatSummary, toJson } from './output.js';
@@ -31,7 +32,14 @@ export function addTrainingOptions(cmd: Command, flags: readonly FlagSpec[]): Co
 function savedConfig(outDir: string): ConfigLayer | undefined {
   const file = join(outDir, 'config.json');
   if (!existsSync(file)) return undefined;
-  const { command: _c, ...values } = JSON.parse(readFileSync(file, 'utf8')) as ConfigTree;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new FormatError(file, `is not valid JSON (${(e as Error).message}); fix or remove it to resume with flags only`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new FormatError(file, 'is not a JSON object');
+  const { command: _c, ...values } = parsed as ConfigTree;
   // maxIterations time-boxes one invocation; inheriting it would stop the resumed run at once.
   const train = values.train as ConfigTree | undefined;
   if (train) delete train.maxIterations;

@@ -13,11 +13,11 @@ import { WhittleError } from '../core/errors.js';
 import { initBackend, type BackendInfo, type BackendName } from '../engine/backend.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { paramCounts } from '../models/stats.js';
-import { modelEntry } from '../models/registry.js';
 import { numBatches } from '../data/batches.js';
 import { createOptimizer, createSchedule, imageBatchSource, imageEvalBatches, jsonLinesLogger, latestCheckpoint, train, type LogEvent, type TrainHook, type TrainOptions } from '../train/index.js';
 import type { RunConfig } from '../config/run-config.js';
 import { buildModelAndTechniques } from './techniques.js';
+import { modelEntry } from '../models/registry.js';
 import { describeData, loadRunData } from './run-data.js';
 import { silentReporter, type Reporter } from './reporter.js';
 import { scheduleConfig, optimizerConfig } from './run-parts.js';
@@ -84,7 +84,7 @@ export async function runTraining(config: RunConfig, opts: RunTrainingOptions = 
   }
   const reporter = opts.reporter ?? silentReporter;
 
-  modelEntry(config.model.name); // fail fast, before loading data, on an unknown model
+  modelEntry(config.model.name); // fail fast, before loading data, on an unknown model (technique sections are checked by their schemas)
   const be = await initBackend(config.backend as BackendName, { threads: config.threads });
   reporter.info(describeBackend(be));
 
@@ -102,8 +102,12 @@ export async function runTraining(config: RunConfig, opts: RunTrainingOptions = 
   const optimizer = createOptimizer(optimizerConfig(t));
   const lr = createSchedule(scheduleConfig(t, source.stepsPerEpoch));
 
-  writeFileAtomic(join(runDir, 'config.json'), JSON.stringify({ command, ...config, out: runDir }, null, 2) + '\n');
-  if (opts.resume) reporter.info(latest ? `resuming from ${latest}` : `nothing to resume in ${ckptDir}: starting fresh`);
+  // Written once the checkpoint is restored and checked (train's onRestored): a refused --resume (another
+  // seed, batch size or model) leaves the run directory as it was.
+  const writeConfig = (): void => {
+    writeFileAtomic(join(runDir, 'config.json'), JSON.stringify({ command, ...config, out: runDir }, null, 2) + '\n');
+    if (opts.resume) reporter.info(latest ? `resuming from ${latest}` : `nothing to resume in ${ckptDir}: starting fresh`);
+  };
   const log = jsonLinesLogger(join(runDir, 'log.jsonl'), (e) => {
     report(reporter, e, t.epochs);
     opts.onEvent?.(e);
@@ -132,6 +136,7 @@ export async function runTraining(config: RunConfig, opts: RunTrainingOptions = 
     forward,
     maxIterations: t.maxIterations,
     signal: opts.signal, // Ctrl-C: stop at the next step with a checkpoint
+    onRestored: writeConfig,
     onProgress: (p) => {
       if (p.phase === 'train') images += p.step === p.stepsPerEpoch ? ds.n - (p.step - 1) * t.batchSize : t.batchSize;
       reporter.progress(p, { imagesPerSecond: imagesPerSecond(), evalSteps });

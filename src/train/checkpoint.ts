@@ -14,6 +14,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeSafetensors, type TensorInput } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { testCrashPoint } from '../io/crash-point.js';
 import type { OptimizerState } from './optim/optimizer.js';
 import type { TrainState } from './state.js';
 import type { NamedArray } from './types.js';
@@ -82,6 +83,7 @@ export function saveCheckpoint(runDir: string, data: CheckpointData, opts: { kee
   const state: TrainState = { ...data.state, optimizer: { kind: data.optimizer.kind, config: data.optimizer.config, steps: data.optimizer.steps }, files: manifest };
   writeFileAtomic(join(tmp, 'state.json'), JSON.stringify(state, null, 1) + '\n');
   fsyncDir(tmp);
+  testCrashPoint('ckpt-written');
 
   const current = latestCheckpoint(runDir);
   let name = ckptName(it);
@@ -90,8 +92,10 @@ export function saveCheckpoint(runDir: string, data: CheckpointData, opts: { kee
   rmSync(join(runDir, name), { recursive: true, force: true });
   renameSync(tmp, join(runDir, name));
   fsyncDir(runDir);
+  testCrashPoint('ckpt-renamed');
   writeFileAtomic(join(runDir, LATEST), name + '\n');
   fsyncDir(runDir);
+  testCrashPoint('latest');
   prune(runDir, name, current, opts.keep ?? 2);
   return join(runDir, name);
 }

@@ -7,6 +7,7 @@
 import { tfl, type Tensor } from '../engine/tf.js';
 import { ConfigError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
+import { testCrashPoint } from '../io/crash-point.js';
 import { modelParams, type ModelParam } from '../models/params.js';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { evaluate } from './evaluate.js';
@@ -76,6 +77,11 @@ export interface TrainOptions {
   maxIterations?: number;
   /** Stop (after checkpointing) at the next step boundary once aborted (Ctrl-C); `stopped` is then true. */
   signal?: AbortSignal;
+  /**
+   * Called once the checkpoint (if any) is restored and checked, before the first event or checkpoint is
+   * written: the caller writes its own files (config.json) here, so that a refused resume writes nothing.
+   */
+  onRestored?: (resumedFrom: string | undefined) => void;
 }
 
 export interface TrainResult {
@@ -106,14 +112,17 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   let pos: RunPosition = { epoch: 0, stepInEpoch: 0, iteration: 0, accum: { lossSum: 0, correct: 0, n: 0 }, history: [] };
   let resumedFrom: string | undefined;
   const from = typeof o.resume === 'string' ? o.resume : o.resume && o.checkpoint ? latestCheckpoint(o.checkpoint.dir) : undefined;
+  let resumeEvent: LogEvent | undefined;
   if (from) {
     const ck = loadCheckpoint(from);
     const { unusedHookState, ...p } = restoreRun(parts, ck);
     pos = p;
     resumedFrom = ck.dir;
     const configChanged = JSON.stringify(ck.state.config ?? null) !== JSON.stringify(o.config ?? null);
-    log({ type: 'resume', dir: ck.dir, epoch: pos.epoch, step: pos.stepInEpoch, iteration: pos.iteration, configChanged, unusedHookState });
+    resumeEvent = { type: 'resume', dir: ck.dir, epoch: pos.epoch, step: pos.stepInEpoch, iteration: pos.iteration, configChanged, unusedHookState };
   }
+  o.onRestored?.(resumedFrom);
+  if (resumeEvent) log(resumeEvent);
 
   let final: EvalMetrics | undefined = [...pos.history].reverse().find((r) => r.val)?.val;
   const ctx: TrainContext = {
@@ -190,6 +199,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       if (every > 0 && ctx.iteration % every === 0 && !epochEndSaves) {
         save({ epoch, stepInEpoch: step, iteration: ctx.iteration, accum, history: pos.history });
       }
+      testCrashPoint('step');
       await tick();
       if (halt() && step < stepsPerEpoch) {
         stopped = true;

@@ -2,6 +2,7 @@
  * Rebuilding a model from a checkpoint: the tfjs topology stored in model.json (so pruned, factorised
  * and quantised models load as they were saved), then the weights by stable key.
  */
+import { assertExportTarget } from './output-target.js';
 import { tf, tfl } from '../engine/tf.js';
 import { FormatError } from '../core/errors.js';
 import '../models/custom-layers.js';
@@ -46,6 +47,7 @@ export async function modelFromCheckpoint(from: string | LoadedCheckpoint): Prom
  * `modelFromCheckpoint` and fine-tunes with `train`. Returns the checkpoint directory.
  */
 export function saveModelCheckpoint(runDir: string, model: tfl.LayersModel, meta: CheckpointMeta, extra: { config?: unknown; history?: EpochRecord[] } = {}): string {
+  assertExportTarget(runDir, 'export target');
   return saveCheckpoint(runDir, {
     meta,
     topology: model.toJSON(null, false),

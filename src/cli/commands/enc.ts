@@ -3,6 +3,7 @@
  * Uniform, ENC-Map, ENC-Model or ENC-Inf (methods.md §3), optional fine-tuning, and a comparison table.
  * The layer metrics and ENC-Inf use the run's validation split (`--val-subset` bounds their cost).
  */
+import { assertExportTarget } from '../../train/output-target.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { tfl } from '../../engine/tf.js';
@@ -85,6 +86,7 @@ export function register(program: Command): void {
       const strideMode = pick<StrideMode>('stride-mode', opts.strideMode, ['exact', 'reference']);
       const epochs = num('finetune-epochs', opts.finetuneEpochs, true);
       const say = (m: string) => process.stderr.write(m + '\n');
+      if (opts.out) assertExportTarget(opts.out, '--out', opts.checkpoint);
 
       const ck = loadCheckpoint(opts.checkpoint); // a run dir resolves to its checkpoints/latest
       const data: ConfigTree = {};

@@ -2,6 +2,7 @@
  * `whittle pq`: product-quantise (iPQ) a checkpoint into a compressed model file (methods.md §5).
  * @example whittle pq --checkpoint runs/resnet20 --k 256 --block conv3x3:9,conv1x1:4,dense:8 --finetune-epochs 1 --noise-rate 0.1 --out resnet20.pq
  */
+import { assertExportFile } from '../../train/output-target.js';
 import type { Command } from 'commander';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../engine/backend.js';
 import { parseBlockSpec } from '../../techniques/pq/config.js';
@@ -91,6 +92,7 @@ export function register(program: Command): void {
     .option('--json', 'print the report as JSON');
   addCheckpointDataOptions(cmd).action(async (o: Opts) => {
     const flags = parseCheckpointData(o);
+    assertExportFile(o.out, '--out', o.checkpoint);
     await initBackend(o.backend);
     const ck = loadCheckpoint(o.checkpoint);
     const { data, note } = await checkpointPQData(ck, flags);

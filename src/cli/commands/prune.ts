@@ -6,6 +6,7 @@ import { checkpointValidation } from '../../run/eval-checkpoint.js';
 import { describeBackend } from '../../run/run-training.js';
 import { renderTextTable } from '../text-table.js';
 import { WhittleError } from '../../core/errors.js';
+import { assertExportTarget } from '../../train/output-target.js';
 
 interface PruneOpts { checkpoint: string; export?: string; select: string; backend?: BackendName; valSubset?: string; latencyBatch: string; json?: boolean }
 
@@ -22,6 +23,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (o: PruneOpts) => {
       if (!o.export && !o.json) process.stderr.write('note: no --export given; measuring only\n');
+      if (o.export) assertExportTarget(o.export, '--export', o.checkpoint);
       const ck = loadCheckpoint(o.checkpoint);
       const be = await initBackend(o.backend ?? 'auto');
       process.stderr.write(`${describeBackend(be)}\n`);

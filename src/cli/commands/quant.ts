@@ -5,6 +5,7 @@
  * @example whittle quant --checkpoint runs/resnet20-cifar10 --bits 4 --noise-rate 0.5 --observer histogram --epochs 1 --out runs/rn20-int4
  * @example whittle quant --checkpoint runs/rn20 --sweep --bits 8,4 --noise-rate 0,0.1,0.5,1 --observer ema,histogram --epochs 1 --out runs/rn20-sweep
  */
+import { assertExportTarget } from '../../train/output-target.js';
 import type { Command } from 'commander';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../../engine/backend.js';
 import { loadCheckpoint, imageBatchSource, imageEvalBatches } from '../../train/index.js';
@@ -109,6 +110,7 @@ export function register(program: Command): void {
     .option('--json', 'print the report(s) as JSON');
   addQuantOptions(addCheckpointDataOptions(cmd)).action(async (o: Opts) => {
     const flags = parseCheckpointData(o);
+    if (o.out) assertExportTarget(o.out, '--out', o.checkpoint);
     await initBackend(o.backend);
     const seed = numberFlag('--seed', o.seed);
     const ck = loadCheckpoint(o.checkpoint);

@@ -5,7 +5,16 @@ import { parseSurvivalRule, survivalRuleSchema, type SurvivalRule } from './surv
 
 export const stochasticDepthConfigSchema = z.strictObject({
   /** `linear:0.5`-style spec (see parseSurvivalRule) or the rule object. */
-  rule: z.union([z.string(), survivalRuleSchema]).default('linear:0.5'),
+  rule: z.union([z.string(), survivalRuleSchema]).default('linear:0.5').superRefine((rule, ctx) => {
+    // A bad spec string is refused with the config (before data loads), in one line.
+    if (typeof rule === 'string') {
+      try {
+        parseSurvivalRule(rule);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/^--stochastic-depth: /, '') });
+      }
+    }
+  }),
   mode: z.enum(['batch', 'sample']).default('batch'),
   scaling: z.enum(['test-multiply', 'train-divide']).default('test-multiply'),
 });

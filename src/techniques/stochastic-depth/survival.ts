@@ -39,6 +39,14 @@ export function survivalProbabilities(rule: SurvivalRule, numBlocks: number): nu
   }
 }
 
+/** The rule if the schema accepts it, else one line naming the spec and what is wrong (no zod dump). */
+function checked(spec: string, value: unknown): SurvivalRule {
+  const r = survivalRuleSchema.safeParse(value);
+  if (r.success) return r.data;
+  const what = r.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
+  throw new Error(`--stochastic-depth: "${spec}" is invalid (${what}; probabilities lie in (0, 1])`);
+}
+
 /** Parses the CLI form: `linear:0.5`, `linear-timm:0.5`, `uniform:0.8`, `explicit:1,0.9,0.8`, `constant`/`none`. */
 export function parseSurvivalRule(spec: string): SurvivalRule {
   const [kind, arg] = spec.split(':');
@@ -47,13 +55,13 @@ export function parseSurvivalRule(spec: string): SurvivalRule {
     case 'constant':
       return { rule: 'constant' };
     case 'linear':
-      return survivalRuleSchema.parse({ rule: 'linear', pL: arg === undefined ? 0.5 : Number(arg) });
+      return checked(spec, { rule: 'linear', pL: arg === undefined ? 0.5 : Number(arg) });
     case 'linear-timm':
-      return survivalRuleSchema.parse({ rule: 'linear', pL: arg === undefined ? 0.5 : Number(arg), indexing: 'timm' });
+      return checked(spec, { rule: 'linear', pL: arg === undefined ? 0.5 : Number(arg), indexing: 'timm' });
     case 'uniform':
-      return survivalRuleSchema.parse({ rule: 'uniform', p: Number(arg) });
+      return checked(spec, { rule: 'uniform', p: Number(arg) });
     case 'explicit':
-      return survivalRuleSchema.parse({ rule: 'explicit', survival: (arg ?? '').split(',').map(Number) });
+      return checked(spec, { rule: 'explicit', survival: (arg ?? '').split(',').map(Number) });
     default:
       throw new Error(`--stochastic-depth: unknown rule "${spec}" (expected linear:P, linear-timm:P, uniform:P, explicit:P1,P2,... or none)`);
   }
