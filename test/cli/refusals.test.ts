@@ -92,6 +92,8 @@ test('no export or output path may land in a run\'s checkpoints or on its run di
   await expectRefused(['quant', '--checkpoint', RUN, '--out', RUN, '--bits', '8', '--epochs', '0'], refused);
   await expectRefused(['quant', '--checkpoint', RUN, '--out', join(ckpts, 'q'), '--bits', '8', '--epochs', '0'], refused);
   await expectRefused(['enc', '--checkpoint', RUN, '--out', ckpts, '--target', '0.5'], refused);
+  await expectRefused(['export', '--checkpoint', RUN, '--out', join(ckpts, latest)], refused);
+  await expectRefused(['export', '--model', 'vanilla', '--out', RUN], refused);
   // The checkpoint read, even outside a run directory: its folder (with `latest`) is off limits too.
   await expectRefused(['prune', '--checkpoint', ckpts, '--export', join(ckpts, 'x'), '--select', 'l1:0.3'], refused);
 });

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { BACKEND_NAMES, initBackend, type BackendName } from '../../engine/backend.js';
 import { WhittleError } from '../../core/errors.js';
+import { assertExportTarget } from '../../train/output-target.js';
 import { EXPORT_FORMATS, exportOnnx, exportTfjs, type ManifestQuantization } from '../../export/index.js';
 import { loadModelSource, type ModelSourceOptions } from '../model-source.js';
 
@@ -30,6 +31,7 @@ export function register(program: Command): void {
     .action(async (o: ExportOptions) => {
       if (!(EXPORT_FORMATS as readonly string[]).includes(o.format)) throw new WhittleError(`--format: expected ${EXPORT_FORMATS.join('|')}, got "${o.format}"`);
       if (o.quantize !== undefined && !QUANTIZE.includes(o.quantize)) throw new WhittleError(`--quantize: expected ${QUANTIZE.join('|')}, got "${o.quantize}"`);
+      assertExportTarget(o.out, '--out', o.checkpoint);
       await initBackend(o.backend ?? 'auto');
       if (o.quantize !== undefined && o.format !== 'tfjs') throw new WhittleError('--quantize applies to --format tfjs only (ONNX stores int8/QAT kernels as QDQ by itself)');
       const src = await loadModelSource(o);
