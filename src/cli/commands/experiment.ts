@@ -4,11 +4,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadExperimentFile } from '../../experiments/load.js';
 import { experimentStatus, runExperiment } from '../../experiments/runner.js';
 import { createReporter } from '../progress.js';
+import { slurmJobLookup } from '../../experiments/executors/slurm-status.js';
+import { addExecutorOptions, registerRunOne, runWithExecutor, usesExecutor, type ExecutorOpts } from './experiment-exec.js';
 import { BUDGETS, type Budget, type Experiment } from '../../experiments/schema.js';
 import { buildReport } from '../../report/build.js';
 import { WhittleError } from '../../core/errors.js';
 
-interface RunOpts { budget: Budget; seeds?: string; out?: string; only?: string; report?: boolean }
+interface RunOpts extends ExecutorOpts { budget: Budget; seeds?: string; out?: string; only?: string; report?: boolean }
 
 function budgetOf(b: string): Budget {
   if (!(BUDGETS as readonly string[]).includes(b)) throw new WhittleError(`--budget must be one of ${BUDGETS.join(', ')}, got "${b}"`);
@@ -17,14 +19,15 @@ function budgetOf(b: string): Budget {
 
 export function register(program: Command): void {
   const exp = program.command('experiment').description('run grids of training runs from a YAML file, and follow them');
-  exp
+  const run = exp
     .command('run <file>')
     .description('run every variant × seed of an experiment (resumable: finished runs are skipped)')
     .option('--budget <quick|standard|full>', 'quick: ~20 min on 2 cores (stated in the report); standard: the full split, tens of epochs; full: the reference schedules', 'quick')
     .option('--seeds <n>', 'seeds per variant (default: the file\'s)')
     .option('--out <dir>', 'experiment directory (default runs/experiments/<name>-<budget>)')
     .option('--only <variants>', 'comma-separated variant names')
-    .option('--no-report', 'do not write report.html at the end')
+    .option('--no-report', 'do not write report.html at the end');
+  addExecutorOptions(run)
     .action(async (file: string, o: RunOpts) => {
       const e = loadExperimentFile(file);
       const budget = budgetOf(o.budget);
@@ -36,7 +39,14 @@ export function register(program: Command): void {
         process.once('SIGINT', () => process.exit(130));
       };
       process.once('SIGINT', onInt);
-      await runExperiment(e, { budget, seeds: o.seeds ? Number(o.seeds) : undefined, out, only: o.only?.split(','), signal: ac.signal, reporter: createReporter() });
+      const seeds = o.seeds ? Number(o.seeds) : undefined;
+      if (usesExecutor(o)) {
+        const r = await runWithExecutor(e, file, { ...o, budget, seeds, out, only: o.only?.split(','), report: o.report !== false, signal: ac.signal });
+        process.off('SIGINT', onInt);
+        if (r === 'submitted' || ac.signal.aborted) return;
+      } else {
+        await runExperiment(e, { budget, seeds, out, only: o.only?.split(','), signal: ac.signal, reporter: createReporter() });
+      }
       process.off('SIGINT', onInt);
       if (ac.signal.aborted) {
         process.stderr.write(`stopped; resume with: whittle experiment run ${file} --budget ${budget} --out ${out}\n`);
@@ -48,21 +58,25 @@ export function register(program: Command): void {
         process.stderr.write(`report: ${r.htmlPath} (${r.pngs.length} PNG charts in ${join(out, 'report')})\n`);
       }
     });
+  registerRunOne(exp, budgetOf);
   exp
     .command('status <dir>')
-    .description('show which runs of an experiment directory are done, in progress or not started')
+    .description('show which runs of an experiment directory are done, running (with the Slurm job), failed (with the end of the log) or not started')
     .option('--json', 'machine-readable output')
     .action((dir: string, o: { json?: boolean }) => {
       const f = join(dir, 'experiment.json');
       if (!existsSync(f)) throw new WhittleError(`${dir} is not an experiment directory (no experiment.json)`);
       const meta = JSON.parse(readFileSync(f, 'utf8')) as { experiment: Experiment; budget: Budget; seeds: number };
-      const rows = experimentStatus(meta.experiment, { budget: meta.budget, seeds: meta.seeds, out: dir });
+      const rows = experimentStatus(meta.experiment, { budget: meta.budget, seeds: meta.seeds, out: dir, jobs: slurmJobLookup(dir) });
       if (o.json) {
         console.log(JSON.stringify(rows));
         return;
       }
       console.log(`${meta.experiment.name} (${basename(dir)}, budget ${meta.budget})`);
-      for (const r of rows) console.log(`  ${r.state.padEnd(12)} ${r.variant} seed ${r.seed}${r.detail ? `  ${r.detail}` : ''}`);
+      for (const r of rows) {
+        console.log(`  ${r.state.padEnd(12)} ${r.variant} seed ${r.seed}${r.detail ? `  ${r.detail}` : ''}`);
+        if (r.logTail) console.log(r.logTail.replace(/^/gm, '      | '));
+      }
       const done = rows.filter((r) => r.state === 'done').length;
       console.log(`${done}/${rows.length} runs done`);
     });
