@@ -15,15 +15,15 @@ import { startSlurm, type SlurmCluster } from '../helpers/slurm-cluster.js';
 import type { RunSummaryFile } from '../../src/experiments/run-one.js';
 import type { RunStatus } from '../../src/experiments/status.js';
 
-/** 2 variants × 2 seeds, 1 epoch of 12 steps, a checkpoint every 4 steps, a step event every step. */
+/** 2 variants × 2 seeds, 1 epoch of 24 steps, a checkpoint every 8 steps, a step event every step. */
 export const TINY_GRID = {
   name: 'tiny-slurm',
   title: 'Tiny grid on Slurm',
   base: {
     model: { name: 'vanilla' },
-    data: { name: 'shapes', shapesTrain: 96, shapesVal: 32, augment: false },
-    train: { epochs: 1, batchSize: 8, lr: 0.02, logEvery: 1 },
-    checkpoint: { everySteps: 4 },
+    data: { name: 'shapes', shapesTrain: 96, shapesVal: 16, augment: false },
+    train: { epochs: 1, batchSize: 4, lr: 0.02, logEvery: 1 },
+    checkpoint: { everySteps: 8 },
     backend: 'wasm',
   },
   seeds: 2,
@@ -38,8 +38,8 @@ const CANCELLED = 1;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(what: string, ok: () => boolean, timeoutMs = 240_000): Promise<void> {
-  for (const until = Date.now() + timeoutMs; Date.now() < until; await sleep(200)) if (ok()) return;
+async function waitFor(what: string, ok: () => boolean, timeoutMs = 240_000, everyMs = 200): Promise<void> {
+  for (const until = Date.now() + timeoutMs; Date.now() < until; await sleep(everyMs)) if (ok()) return;
   throw new Error(`timed out waiting for ${what}`);
 }
 
@@ -69,6 +69,8 @@ test('an experiment grid through a real Slurm on localhost: arrays, dependencies
     const out = join(root, 'slurm-out');
     const run = ['experiment', 'run', file, '--executor', 'slurm', '--out', out, '--cpus-per-task', '1'];
 
+    const t0 = Date.now();
+    const mark = (what: string) => t.diagnostic(`${what} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const first = whittle(c, run);
     assert.equal(first.code, 0, first.stderr);
     const train = /submitted train array \(4 tasks\) as job (\d+)/.exec(first.stdout)?.[1];
@@ -78,9 +80,12 @@ test('an experiment grid through a real Slurm on localhost: arrays, dependencies
 
     // Cancel one task once it is training; SIGTERM makes it stop at the next step with a checkpoint.
     const log = join(out, RUNS[CANCELLED], 'log.jsonl');
-    await waitFor('the task to start training', () => existsSync(log) && readFileSync(log, 'utf8').includes('"type":"step"'));
+    // Cancelled at its first step event (23 steps before it would end), so the checkpoint it stops with is mid-epoch.
+    await waitFor('the task to start training', () => existsSync(log) && readFileSync(log, 'utf8').includes('"type":"step"'), 240_000, 50);
     assert.ok(c.cmd('scancel', [`${train}_${CANCELLED}`]).ok);
+    mark('cancelled');
     await waitFor('the first submission to finish', () => queueEmpty(c));
+    mark('first submission done');
 
     for (const i of [0, 2, 3]) assert.equal(readSummary(out, i).complete, true, RUNS[i]);
     assert.ok(!existsSync(summary(out, CANCELLED)), 'the cancelled run has no summary');
@@ -104,9 +109,11 @@ test('an experiment grid through a real Slurm on localhost: arrays, dependencies
     assert.match(second.stdout, /submitted report as job \d+/);
     assert.match(readFileSync(join(out, 'slurm', 'train.sbatch'), 'utf8'), new RegExp(`^#SBATCH --array=${CANCELLED}$`, 'm'));
     await waitFor('the second submission to finish', () => queueEmpty(c));
+    mark('second submission done');
     for (const i of RUNS.keys()) assert.equal(readSummary(out, i).complete, true, RUNS[i]);
     const resumed = readSummary(out, CANCELLED).training as { resumedFrom?: string };
-    assert.match(resumed.resumedFrom ?? '', /ckpt-/);
+    const from = /ckpt-(\d+)/.exec(resumed.resumedFrom ?? '');
+    assert.ok(from && Number(from[1]) > 0 && Number(from[1]) < 24, `resumed mid-epoch, from ${resumed.resumedFrom}`);
     assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /Tiny grid on Slurm/);
     const again = whittle(c, ['experiment', 'status', out, '--json']);
     assert.deepEqual((JSON.parse(again.stdout) as RunStatus[]).map((r) => r.state), ['done', 'done', 'done', 'done']);
@@ -115,6 +122,7 @@ test('an experiment grid through a real Slurm on localhost: arrays, dependencies
     const local = join(root, 'local-out');
     const l = whittle(c, ['experiment', 'run', file, '--executor', 'local', '--jobs', '2', '--out', local, '--no-report']);
     assert.equal(l.code, 0, l.stderr);
+    mark('local executor done');
     for (const i of RUNS.keys()) {
       const a = readSummary(out, i);
       const b = readSummary(local, i);

@@ -43,7 +43,7 @@ export function register(program: Command): void {
       if (usesExecutor(o)) {
         const r = await runWithExecutor(e, file, { ...o, budget, seeds, out, only: o.only?.split(','), report: o.report !== false, signal: ac.signal });
         process.off('SIGINT', onInt);
-        if (r === 'submitted' || ac.signal.aborted) return;
+        if (r === 'submitted') return;
       } else {
         await runExperiment(e, { budget, seeds, out, only: o.only?.split(','), signal: ac.signal, reporter: createReporter() });
       }

@@ -90,8 +90,9 @@ export function sbatchScript(c: ScriptContext, phase: SlurmPhase, indices: reado
     '#SBATCH --open-mode=append',
     `#SBATCH --chdir=${c.cwd}`,
     '#SBATCH --requeue',
-    ...(o.cpusPerTask !== undefined ? [`#SBATCH --cpus-per-task=${o.cpusPerTask}`] : []),
-    ...(o.mem !== undefined ? [`#SBATCH --mem=${o.mem}`] : []),
+    // The report job needs one CPU and little memory: the per-run resources are for the arrays.
+    ...(array && o.cpusPerTask !== undefined ? [`#SBATCH --cpus-per-task=${o.cpusPerTask}`] : []),
+    ...(array && o.mem !== undefined ? [`#SBATCH --mem=${o.mem}`] : []),
     ...(o.time !== undefined ? [`#SBATCH --time=${o.time}`] : []),
     ...(o.partition !== undefined ? [`#SBATCH --partition=${o.partition}`] : []),
     ...(o.account !== undefined ? [`#SBATCH --account=${o.account}`] : []),

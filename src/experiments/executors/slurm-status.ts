@@ -3,7 +3,8 @@
  * tasks; for finished ones sacct where accounting storage exists, else the controller's job records
  * (`scontrol show job`, kept for MinJobAge after a job ends). Missing commands mean no answers, not errors.
  */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { JobInfo, JobLookup } from '../status.js';
 import { runCommand } from './command.js';
 import { logFile } from './slurm-script.js';
@@ -70,13 +71,15 @@ export function slurmJobLookup(outDir: string): JobLookup {
   const active = squeueStates(arrays);
   let finished: Map<string, string> | undefined;
   const stateOf = (task: string) => active.get(task) ?? (finished ??= finishedStates(arrays)).get(task);
-  return (_run, index) => {
+  return (run, index) => {
     const tasks = latest.get(index);
     if (!tasks) return undefined;
     const train = tasks.get('train');
     const post = tasks.get('post');
     const trainState = train ? stateOf(train) : undefined;
-    const usePost = post && (!train || trainState === 'COMPLETED');
+    // The post task once training ended well (or ended long ago, with training.json to show for it).
+    const trained = trainState === 'COMPLETED' || (trainState === undefined && existsSync(join(run.dir, 'training.json')));
+    const usePost = post && (!train || trained);
     const task = usePost ? post : train!;
     const phase = usePost ? 'post' : 'train';
     const state = usePost ? stateOf(post) : trainState;
