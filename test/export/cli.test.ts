@@ -18,6 +18,10 @@ test('whittle export --format tfjs|onnx writes model.json + shards / model.onnx;
     const onnx = JSON.parse((await runCommand(register, ['export', '--model', 'vanilla', '--format', 'onnx', '--out', join(dir, 'onnx'), '--backend', 'cpu', '--json']))[0]);
     assert.equal(onnx.opset, 13);
     assert.ok(existsSync(join(dir, 'onnx', 'model.onnx')));
+    // A bring-your-own model.json (here: the tfjs export above) goes through --model.
+    const again = JSON.parse((await runCommand(register, ['export', '--model', join(dir, 'tfjs', 'model.json'), '--format', 'onnx', '--out', join(dir, 'byo'), '--backend', 'cpu', '--json']))[0]);
+    assert.equal(again.from, join(dir, 'tfjs', 'model.json'));
+    await assert.rejects(runCommand(register, ['export', '--model', 'vanilla', '--input-size', '64', '--out', dir]), /--input-size applies to a model.json/);
     await assert.rejects(runCommand(register, ['export', '--model', 'vanilla', '--format', 'tflite', '--out', dir]), /--format: expected tfjs\|onnx, got "tflite"/);
     await assert.rejects(runCommand(register, ['export', '--model', 'vanilla', '--quantize', 'int3', '--out', dir]), /--quantize: expected uint8\|uint16\|float16/);
     await assert.rejects(runCommand(register, ['export', '--out', dir]), /exactly one of --checkpoint <dir> or --model <name>/);
