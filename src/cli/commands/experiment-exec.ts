@@ -14,6 +14,7 @@ import { whittleCommand } from '../../experiments/executors/whittle-command.js';
 import { currentSlurmJob, submitSlurm } from '../../experiments/executors/slurm.js';
 import { runLocalParallel } from '../../experiments/executors/local.js';
 import { createReporter } from '../progress.js';
+import { numberFlag } from '../checkpoint-data-flags.js';
 
 export interface ExecutorOpts {
   executor: string;
@@ -42,12 +43,7 @@ export function addExecutorOptions(cmd: Command): Command {
     .option('--dry-run', 'slurm: print the sbatch scripts and commands without writing or submitting them');
 }
 
-function positiveInt(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new WhittleError(`${flag} must be a positive integer, got "${v}"`);
-  return n;
-}
+const positiveInt = (flag: string, v: string | undefined): number | undefined => (v === undefined ? undefined : numberFlag(flag, v, true));
 
 /** Whether the options ask for something other than the default in-process executor. */
 export function usesExecutor(o: ExecutorOpts): boolean {

@@ -4,12 +4,13 @@
  * for training, a dependent array for the post steps, and a report job after both. Rerunning submits
  * only what is unfinished; runs resume from their checkpoints. Jobs are recorded in `slurm/jobs.jsonl`.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { WhittleError } from '../../core/errors.js';
 import type { PlannedRun } from '../plan.js';
 import { needsPostPhase, type RunSummaryFile } from '../run-one.js';
 import { readJson } from '../run-files.js';
+import { readLog } from '../../report/load.js';
 import type { Budget } from '../schema.js';
 import { runCommand } from './command.js';
 import { checkSlurmOptions, logDir, sbatchScript, type ScriptContext, type SlurmOptions, type SlurmPhase } from './slurm-script.js';
@@ -111,18 +112,7 @@ export interface SubmissionRecord {
 }
 
 export function readSubmissions(out: string): SubmissionRecord[] {
-  const f = join(out, 'slurm', 'jobs.jsonl');
-  if (!existsSync(f)) return [];
-  const recs: SubmissionRecord[] = [];
-  for (const line of readFileSync(f, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      recs.push(JSON.parse(line) as SubmissionRecord);
-    } catch {
-      /* a line cut by a crash */
-    }
-  }
-  return recs;
+  return readLog(join(out, 'slurm', 'jobs.jsonl')) as unknown as SubmissionRecord[];
 }
 
 /** Slurm's job id of the running array task ("1234_3"), or of a plain job, or undefined outside Slurm. */
