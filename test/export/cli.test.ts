@@ -21,6 +21,8 @@ test('whittle export --format tfjs|onnx writes model.json + shards / model.onnx;
     // A bring-your-own model.json (here: the tfjs export above) goes through --model.
     const again = JSON.parse((await runCommand(register, ['export', '--model', join(dir, 'tfjs', 'model.json'), '--format', 'onnx', '--out', join(dir, 'byo'), '--backend', 'cpu', '--json']))[0]);
     assert.equal(again.from, join(dir, 'tfjs', 'model.json'));
+    const pruned = JSON.parse((await runCommand(register, ['export', '--model', join(dir, 'tfjs', 'model.json'), '--prune', '0.5', '--format', 'onnx', '--out', join(dir, 'pruned'), '--backend', 'cpu', '--json']))[0]);
+    assert.ok(pruned.bytes < again.bytes * 0.6, `${pruned.bytes} vs ${again.bytes}`);
     await assert.rejects(runCommand(register, ['export', '--model', 'vanilla', '--input-size', '64', '--out', dir]), /--input-size applies to a model.json/);
     await assert.rejects(runCommand(register, ['export', '--model', 'vanilla', '--format', 'tflite', '--out', dir]), /--format: expected tfjs\|onnx, got "tflite"/);
     await assert.rejects(runCommand(register, ['export', '--model', 'vanilla', '--quantize', 'int3', '--out', dir]), /--quantize: expected uint8\|uint16\|float16/);

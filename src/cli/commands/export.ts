@@ -5,11 +5,13 @@ import { WhittleError } from '../../core/errors.js';
 import { assertExportTarget } from '../../train/output-target.js';
 import { EXPORT_FORMATS, exportOnnx, exportTfjs, type ManifestQuantization } from '../../export/index.js';
 import { loadModelSource, type ModelSourceOptions } from '../model-source.js';
+import { planGraphPruning, pruneGroups } from '../../graph/prune-graph.js';
 
 interface ExportOptions extends ModelSourceOptions {
   format: string;
   out: string;
   quantize?: string;
+  prune?: string;
   backend?: BackendName;
   json?: boolean;
 }
@@ -27,6 +29,7 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'output directory')
     .option('--format <name>', `output format: ${EXPORT_FORMATS.join('|')}`, 'tfjs')
     .option('--quantize <dtype>', 'weight quantisation in the manifest, as tensorflowjs_converter: uint8|uint16|float16 (int8/QAT kernels keep their own scales)')
+    .option('--prune <fraction>', 'first remove this fraction of every prunable channel group (smallest L2 over the group\'s filters; dependency graph over any topology)')
     .option('--backend <name>', `backend: ${BACKEND_NAMES.join('|')}`, 'auto')
     .option('--json', 'print one JSON object on stdout')
     .action(async (o: ExportOptions) => {
@@ -36,6 +39,12 @@ export function register(program: Command): void {
       await initBackend(o.backend ?? 'auto');
       if (o.quantize !== undefined && o.format !== 'tfjs') throw new WhittleError('--quantize applies to --format tfjs only (ONNX stores int8/QAT kernels as QDQ by itself)');
       const src = await loadModelSource(o);
+      if (o.prune !== undefined) {
+        const plan = planGraphPruning(src.model, Number(o.prune));
+        const fixed = plan.groups.filter((g) => !g.prunable);
+        process.stderr.write(`pruning ${plan.remove.size} of ${plan.groups.length} channel groups; kept whole: ${fixed.map((g) => `${g.producers.join('+') || `${g.channels} ch`} (${g.reason})`).join('; ')}\n`);
+        src.model = await pruneGroups(src.model, plan);
+      }
       if (o.format === 'onnx') {
         const r = await exportOnnx(src.model, o.out);
         if (o.json) console.log(JSON.stringify({ from: src.from, format: o.format, ...r }));
