@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { WhittleError } from '../core/errors.js';
+import { logPosition } from '../train/log-position.js';
 import type { Experiment, Budget } from '../experiments/schema.js';
 import type { RunSummaryFile } from '../experiments/runner.js';
 
@@ -36,7 +37,27 @@ export function readLog(file: string): LogLine[] {
       /* a line cut short by an interruption */
     }
   }
-  return out;
+  return oneBasedEpochs(out);
+}
+
+/**
+ * log.jsonl counts epochs from 1 since its train_start events say `epochBase: 1`; logs written before
+ * (a run resumed across the change has both kinds of segment) counted from 0, and their checkpoint and
+ * resume events gave the position (epochs done + step). Rewrites old segments to today's convention so
+ * every reader sees one. A `resume` event belongs to the train_start after it, the rest to the one before.
+ */
+export function oneBasedEpochs(lines: LogLine[]): LogLine[] {
+  let current: LogLine | undefined;
+  return lines.map((l, i) => {
+    if (l.type === 'train_start') current = l;
+    const start = l.type === 'resume' ? lines.slice(i).find((x) => x.type === 'train_start') : current;
+    if (!start || start.epochBase === 1 || typeof l.epoch !== 'number') return l;
+    if (l.type === 'checkpoint' || l.type === 'resume') {
+      const spe = typeof start.stepsPerEpoch === 'number' ? start.stepsPerEpoch : 0;
+      return { ...l, ...logPosition({ epoch: l.epoch, stepInEpoch: typeof l.step === 'number' ? l.step : 0 }, spe) };
+    }
+    return { ...l, epoch: l.epoch + 1 };
+  });
 }
 
 export function loadExperimentDir(dir: string): ExperimentRecord {

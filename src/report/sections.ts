@@ -117,7 +117,7 @@ export function reprSection(e: ExperimentRecord): SpecSection | undefined {
     for (const g of r.trainLog.filter((l) => l.type === 'repr_grad_ratio')) {
       for (const l of g.layers as Array<{ layer: string; ratio: number }>) {
         perLayer.set(l.layer, [...(perLayer.get(l.layer) ?? []), l.ratio]);
-        ratioTable.push([r.variant, l.layer, num(g.epoch) + 1, +l.ratio.toFixed(3)]);
+        ratioTable.push([r.variant, l.layer, num(g.epoch), +l.ratio.toFixed(3)]);
       }
     }
     for (const [layer, v] of perLayer) ratioRows.push({ variant: r.variant, layer, ratio: meanStd(v).mean });

@@ -186,7 +186,7 @@ const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toF
 function report(r: Reporter, e: LogEvent, epochs: number): void {
   if (e.type === 'epoch') {
     const val = e.valTop1 === undefined ? '' : ` | val loss ${num(e.valLoss)} top-1 ${pct(e.valTop1 as number)} top-5 ${pct(e.valTop5 as number)}`;
-    r.info(`epoch ${(e.epoch as number) + 1}/${epochs} (${typeof e.seconds === 'number' ? e.seconds.toFixed(1) : '-'} s): train loss ${num(e.trainLoss)} top-1 ${pct(e.trainTop1 as number)}${val}`);
+    r.info(`epoch ${e.epoch as number}/${epochs} (${typeof e.seconds === 'number' ? e.seconds.toFixed(1) : '-'} s): train loss ${num(e.trainLoss)} top-1 ${pct(e.trainTop1 as number)}${val}`);
   } else if (e.type === 'warning') {
     r.info(`warning: ${String(e.message)}`);
   } else if (e.type === 'resume' && e.configChanged) {

@@ -6,6 +6,7 @@
  */
 import { tfl, type Tensor } from '../engine/tf.js';
 import { ConfigError } from '../core/errors.js';
+import { logPosition } from './log-position.js';
 import { Rng } from '../core/rng.js';
 import { testCrashPoint } from '../io/crash-point.js';
 import { modelParams, type ModelParam } from '../models/params.js';
@@ -119,7 +120,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     pos = p;
     resumedFrom = ck.dir;
     const configChanged = JSON.stringify(ck.state.config ?? null) !== JSON.stringify(o.config ?? null);
-    resumeEvent = { type: 'resume', dir: ck.dir, epoch: pos.epoch, step: pos.stepInEpoch, iteration: pos.iteration, configChanged, unusedHookState };
+    resumeEvent = { type: 'resume', dir: ck.dir, ...logPosition(pos, stepsPerEpoch), iteration: pos.iteration, configChanged, unusedHookState };
   }
   o.onRestored?.(resumedFrom);
   if (resumeEvent) log(resumeEvent);
@@ -137,7 +138,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     lr: schedule(pos.epoch, pos.iteration),
     resumed: resumedFrom !== undefined,
     rng,
-    log: (e) => log({ epoch: ctx.epoch, iteration: ctx.iteration, ...e }),
+    log: (e) => log({ epoch: ctx.epoch + 1, iteration: ctx.iteration, ...e }),
     evaluate: async () => {
       if (!o.evalData) return undefined;
       const m = await evaluate(o.model, o.evalData(), {
@@ -153,10 +154,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     if (!o.checkpoint || p.iteration === lastSaved) return;
     const dir = saveCheckpoint(o.checkpoint.dir, captureRun(parts, p), { keep: o.checkpoint.keep });
     lastSaved = p.iteration;
-    log({ type: 'checkpoint', dir, epoch: p.epoch, step: p.stepInEpoch, iteration: p.iteration });
+    log({ type: 'checkpoint', dir, ...logPosition(p, stepsPerEpoch), iteration: p.iteration });
   };
 
-  log({ type: 'train_start', epochs: o.epochs, stepsPerEpoch, seed: o.seed, resumed: ctx.resumed, optimizer: o.optimizer.kind, ...o.optimizer.config });
+  log({ type: 'train_start', epochBase: 1, epochs: o.epochs, stepsPerEpoch, seed: o.seed, resumed: ctx.resumed, optimizer: o.optimizer.kind, ...o.optimizer.config });
   await runHooks(hooks, 'onTrainStart', ctx);
   let stopped = false;
   const halt = (): boolean => o.signal?.aborted === true || (o.maxIterations !== undefined && ctx.iteration >= o.maxIterations);
@@ -191,7 +192,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       ctx.iteration++;
       ctx.step = step;
       if (o.logEvery && ctx.iteration % o.logEvery === 0) {
-        log({ type: 'step', epoch, step, iteration: ctx.iteration, loss: r.loss, top1: r.correct / r.n, lr: ctx.lr });
+        log({ type: 'step', epoch: epoch + 1, step, iteration: ctx.iteration, loss: r.loss, top1: r.correct / r.n, lr: ctx.lr });
       }
       o.onProgress?.({ phase: 'train', epoch, epochs: o.epochs, step, stepsPerEpoch, iteration: ctx.iteration, loss: r.loss, lr: ctx.lr });
       const every = o.checkpoint?.everySteps ?? 0;
@@ -210,7 +211,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       save({ epoch, stepInEpoch: step, iteration: ctx.iteration, accum, history: pos.history });
       break;
     }
-    if (step !== stepsPerEpoch) log({ type: 'warning', message: `epoch ${epoch} had ${step} steps, the data source declared ${stepsPerEpoch}` });
+    if (step !== stepsPerEpoch) log({ type: 'warning', message: `epoch ${epoch + 1} had ${step} steps, the data source declared ${stepsPerEpoch}` });
     await runHooks(hooks, 'onEpochEnd', ctx);
     const due = (epoch + 1) % (o.evalEvery ?? 1) === 0 || epoch === o.epochs - 1;
     const val = due ? await ctx.evaluate() : undefined;
@@ -229,12 +230,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     };
     pos.history.push(rec);
     const { val: _v, ...flat } = rec;
-    log({ type: 'epoch', ...flat, valLoss: val?.loss, valTop1: val?.top1, valTop5: val?.top5 });
+    log({ type: 'epoch', ...flat, epoch: epoch + 1, valLoss: val?.loss, valTop1: val?.top1, valTop5: val?.top5 });
     if (o.checkpoint && o.checkpoint.atEpochEnd !== false) {
       save({ epoch: epoch + 1, stepInEpoch: 0, iteration: ctx.iteration, accum: { lossSum: 0, correct: 0, n: 0 }, history: pos.history });
     }
   }
   await runHooks(hooks, 'onTrainEnd', ctx);
-  log({ type: 'train_end', epoch: ctx.epoch, iteration: ctx.iteration, stopped });
+  log({ type: 'train_end', epoch: ctx.epoch + 1, iteration: ctx.iteration, stopped });
   return { epoch: ctx.epoch, iteration: ctx.iteration, history: pos.history, final, resumedFrom, stopped };
 }

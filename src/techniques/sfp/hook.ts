@@ -19,7 +19,10 @@ export class SfpHook implements TrainHook {
     this.config = sfpConfigSchema.parse(config);
   }
 
-  /** Zeroes int(N·(1 − keepRate)) lowest-norm filters per selected conv; returns counts per layer. */
+  /**
+   * Zeroes int(N·(1 − keepRate)) lowest-norm filters per selected conv; returns counts per layer. `epoch`
+   * is log.jsonl's 1-based count: after the Nth epoch, 0 = before training.
+   */
   mask(ctx: Pick<TrainContext, 'model' | 'log'>, reason: string, epoch: number): Record<string, number> {
     const convs = convLayers(ctx.model, this.config.exclude).filter((c) => !(this.config.skipShortcut && SHORTCUT_RE.test(c.name)));
     const sel = selectFilters(
@@ -37,7 +40,7 @@ export class SfpHook implements TrainHook {
   }
 
   onTrainStart(ctx: TrainContext): void {
-    if (!ctx.resumed) this.mask(ctx, 'init', -1);
+    if (!ctx.resumed) this.mask(ctx, 'init', 0);
   }
 
   async onEpochEnd(ctx: TrainContext): Promise<void> {
@@ -47,6 +50,6 @@ export class SfpHook implements TrainHook {
       const m = await ctx.evaluate();
       if (m) ctx.log({ type: 'sfp_before_mask', top1: m.top1, loss: m.loss });
     }
-    this.mask(ctx, 'epoch_end', ctx.epoch);
+    this.mask(ctx, 'epoch_end', ctx.epoch + 1);
   }
 }

@@ -38,7 +38,7 @@ test('epochPrune and exclusions are honoured', async () => {
   const events: LogEvent[] = [];
   await train({ model, data: arraySource(toyData(16, 1), 16), epochs: 4, optimizer: new Sgd({}), lr: 0.01, seed: 2, hooks: [new SfpHook({ keepRate: 0.5, epochPrune: 2, exclude: ['conv1'] })], log: (e) => events.push(e) });
   const masks = events.filter((e) => e.type === 'sfp_mask') as Array<LogEvent & { zeroed: Record<string, number> }>;
-  assert.deepEqual(masks.map((m) => m.epoch), [-1, 0, 2, 3]);
+  assert.deepEqual(masks.map((m) => m.epoch), [0, 1, 3, 4]); // log.jsonl's 1-based epochs: before training, after epochs 1, 3, 4
   assert.deepEqual(Object.keys(masks[0].zeroed), ['conv2', 'conv3']);
   assert.throws(() => new SfpHook({ keepRate: 1.5 }), /keepRate/);
 });
