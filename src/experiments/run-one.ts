@@ -20,6 +20,7 @@ import type { PlannedRun } from './plan.js';
 import { postStep, type PostStepContext, type PostStepResult } from './post-steps.js';
 import type { Budget } from './schema.js';
 import { readJson, epochSeconds } from './run-files.js';
+import { collectProvenance, type Provenance } from '../run/provenance.js';
 import './builtin-steps.js';
 
 export interface RunSummaryFile {
@@ -33,6 +34,8 @@ export interface RunSummaryFile {
   /** Sum of the epoch times in log.jsonl (all invocations). */
   trainSeconds: number;
   post: Array<{ step: string; result: PostStepResult }>;
+  /** Code, command line and machine of the invocation that finished the run (absent in older runs). */
+  provenance?: Provenance;
 }
 
 export type RunPhase = 'train' | 'post' | 'all';
@@ -93,7 +96,7 @@ export async function runOne(run: PlannedRun, o: RunOneOptions): Promise<RunSumm
   if (o.signal?.aborted) return undefined; // an interrupted step left no result: it reruns on resume
   const summary: RunSummaryFile = {
     experiment: o.experiment, variant: run.variant.name, seed: run.seed, budget: o.budget, complete: true,
-    training, checkpoint, trainSeconds: epochSeconds(run.fromDir ?? run.dir), post,
+    training, checkpoint, trainSeconds: epochSeconds(run.fromDir ?? run.dir), post, provenance: collectProvenance(),
   };
   writeJsonAtomic(summaryFile, summary);
   return summary;

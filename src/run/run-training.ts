@@ -10,6 +10,7 @@
  */
 import { join, resolve } from 'node:path';
 import { WhittleError } from '../core/errors.js';
+import { collectProvenance } from './provenance.js';
 import { initBackend, type BackendInfo, type BackendName } from '../engine/backend.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { paramCounts } from '../models/stats.js';
@@ -112,6 +113,7 @@ export async function runTraining(config: RunConfig, opts: RunTrainingOptions = 
     report(reporter, e, t.epochs);
     opts.onEvent?.(e);
   });
+  log({ type: 'provenance', ...collectProvenance(), backend: be.name, threads: be.threads });
 
   // Throughput: images trained in this invocation (the last batch of an epoch may be partial).
   let images = 0;
