@@ -51,13 +51,14 @@ export function demoExperiment(o: DemoOptions = {}): { experiment: Experiment; d
       {
         name: 'baseline',
         post: post([
+          { step: 'measure' }, // the float reference of the accuracy vs size / FLOPs chart
           { step: 'enc', target: 0.5, methods: ['uniform', 'map'], metric: 'pca', finetuneEpochs: 1 },
           { step: 'quant-sweep', bits: [8, 4], rates: [0.1], observers: ['histogram'], finetuneEpochs: 1 },
           { step: 'pq-sweep', ks: [64], blocks: [9], noiseRates: [0], stages: ['.*'], finetuneEpochs: 1 }, // one iPQ stage + one centroid fine-tuning epoch
         ]),
       },
       { name: 'repr', config: { repr: { unit: 'epoch', s1: 1, s2: 1, cycles: 1, scope: 'perLayer', dropFraction: 0.3 } } },
-      { name: 'sfp', config: { sfp: { keepRate: 0.7 } }, post: [{ step: 'prune-export' }] },
+      { name: 'sfp', config: { sfp: { keepRate: 0.7 } }, post: [{ step: 'prune-export', technique: 'SFP + removal' }] },
       { name: 'stochastic-depth', config: { stochasticDepth: { rule: 'linear:0.5', mode: 'batch' } } },
     ],
   }, 'demo');

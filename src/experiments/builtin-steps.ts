@@ -118,7 +118,7 @@ registerPostStep('enc', async (step, ctx) => {
       columns: ['method', 'metric', 'FLOPs', 'params', 'acc before FT', 'acc after FT', 'search s', ...layers],
       rows: rows.map((r) => [names[r.method] ?? r.method, r.metric, +r.flopsRatio.toFixed(4), r.params, pct(r.accBefore), pct(r.accAfter), +r.searchSeconds.toFixed(2), ...layers.map((l) => r.ranks[l])]),
     },
-    points: rows.flatMap((r) => layers.map((l, i) => ({ layer: i + 1, rank: r.ranks[l], method: names[r.method] ?? r.method }))),
+    points: rows.flatMap((r) => layers.map((l) => ({ layer: l, rank: r.ranks[l], method: names[r.method] ?? r.method }))),
     chart: { kind: 'bar', title: 'Chosen rank per layer', x: 'layer', y: 'rank', series: 'method' },
     tradeoff: rows.map((r) => ({ technique: names[r.method] ?? r.method, setting: `target ${(100 * r.target).toFixed(0)} % FLOPs`, top1: pct(r.accAfter ?? r.accBefore), bytes: 4 * (r.params + nonTrainable), flops: r.convMacs + r.denseMacs })),
   };

@@ -1,35 +1,48 @@
 /**
  * `whittle report DIR`: one self-contained HTML file (inline SVG, no scripts, no network) and a PNG of
- * every chart under `<dir>/report/`.
+ * every chart in a folder named like the HTML file, next to it (`<dir>/report.html` → `<dir>/report/`,
+ * `--out x/demo.html` → `x/demo/`). A chart without data is a note in the HTML and has no PNG.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
-import { renderSvg, svgToPng } from './charts.js';
+import { renderSvg, specRowCount, svgToPng } from './charts.js';
 import { renderReport, type Section } from './html.js';
 import { loadExperimentDir, type ExperimentRecord } from './load.js';
-import { curvesSection, postStepSections, reprSection, resultsSection, stochasticDepthSection, type SpecSection } from './sections.js';
+import { curvesSection, postStepSections, provenanceSection, reprSection, resultsSection, stochasticDepthSection, tradeoffSection, type SpecSection } from './sections.js';
 
 export interface BuiltReport {
   html: string;
   htmlPath: string;
+  pngDir: string;
   pngs: string[];
 }
 
 export function reportSections(e: ExperimentRecord): SpecSection[] {
-  return [resultsSection(e), curvesSection(e), reprSection(e), stochasticDepthSection(e), ...postStepSections(e)].filter((s): s is SpecSection => !!s);
+  return [resultsSection(e), tradeoffSection(e), curvesSection(e), reprSection(e), stochasticDepthSection(e), ...postStepSections(e), provenanceSection(e)].filter((s): s is SpecSection => !!s);
+}
+
+/** The PNG folder for an HTML report: its path without the extension. */
+export function pngDirFor(htmlPath: string): string {
+  return join(dirname(htmlPath), basename(htmlPath, extname(htmlPath)));
 }
 
 export async function buildReport(dir: string, opts: { out?: string; png?: boolean } = {}): Promise<BuiltReport> {
   const root = resolve(dir);
   const e = loadExperimentDir(root);
-  const pngDir = join(root, 'report');
-  mkdirSync(pngDir, { recursive: true });
+  const htmlPath = resolve(opts.out ?? join(root, 'report.html'));
+  const pngDir = pngDirFor(htmlPath);
+  if (opts.png !== false) mkdirSync(pngDir, { recursive: true });
   const pngs: string[] = [];
   const sections: Section[] = [];
   for (const s of reportSections(e)) {
     const charts: Section['charts'] = [];
     for (const c of s.charts ?? []) {
+      const title = (c.spec as { title?: string }).title;
+      if (specRowCount(c.spec) === 0) {
+        charts.push({ title, noData: c.noData ?? 'nothing was logged for this chart', caption: c.caption });
+        continue;
+      }
       const svg = await renderSvg(c.spec);
       charts.push({ svg, caption: c.caption });
       if (opts.png !== false) {
@@ -45,7 +58,7 @@ export async function buildReport(dir: string, opts: { out?: string; png?: boole
     subtitle: `${e.experiment.description} — experiment "${e.experiment.name}", budget ${e.budget}, ${e.seeds} seed(s), generated ${new Date().toISOString().slice(0, 16)}Z by Whittle`,
     sections,
   });
-  const htmlPath = resolve(opts.out ?? join(root, 'report.html'));
+  mkdirSync(dirname(htmlPath), { recursive: true });
   writeFileAtomic(htmlPath, html);
-  return { html, htmlPath, pngs };
+  return { html, htmlPath, pngDir, pngs };
 }

@@ -1,6 +1,10 @@
 /**
- * A single self-contained HTML report: inline SVG charts, tables, no scripts, no network.
+ * A single self-contained HTML report: inline SVG charts, tables, no scripts, no network. Tables wrap
+ * their cells (and scroll as a last resort) inside the page's column; a table with many columns is drawn
+ * transposed; a chart without data is a "no data" note.
  */
+import { formatCell } from './format.js';
+
 export interface Table {
   caption?: string;
   columns: string[];
@@ -11,7 +15,8 @@ export interface Section {
   heading: string;
   /** Plain text paragraphs (escaped). */
   paragraphs?: string[];
-  charts?: Array<{ svg: string; caption?: string }>;
+  /** A chart (inline SVG) or, where it had no data, the note saying why. */
+  charts?: Array<{ svg?: string; noData?: string; title?: string; caption?: string }>;
   tables?: Table[];
 }
 
@@ -25,36 +30,50 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
-function fmt(v: string | number | null): string {
-  if (v === null || v === undefined) return '–';
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) return String(v);
-    if (Number.isInteger(v)) return v.toLocaleString('en-US');
-    return Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4);
-  }
-  return v;
+/** Past this many columns a table reads better transposed (one row per column, one column per row). */
+const MAX_COLUMNS = 12;
+
+export function transpose(t: Table): Table {
+  const labels = t.rows.map((r, i) => String(r[0] ?? `row ${i + 1}`));
+  return {
+    caption: t.caption,
+    columns: [t.columns[0], ...labels],
+    rows: t.columns.slice(1).map((c, j) => [c, ...t.rows.map((r) => r[j + 1] ?? null)]),
+  };
 }
 
-export function renderTable(t: Table): string {
+export function renderTable(table: Table): string {
+  // Transposed only where that makes it narrower (few rows, many columns).
+  const t = table.columns.length > MAX_COLUMNS && table.rows.length < table.columns.length ? transpose(table) : table;
+  const flipped = t !== table;
+  const pctCol = t.columns.map((c) => /%|points\)/.test(c));
   const head = t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
-  const body = t.rows.map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(fmt(v))}</td>`).join('')}</tr>`).join('\n');
+  const cell = (v: string | number | null, percent: boolean) => `<td${typeof v === 'string' ? ' class="s"' : ''}>${escapeHtml(formatCell(v, percent))}</td>`;
+  const body = t.rows.map((r) => `<tr>${r.map((v, j) => cell(v, flipped ? /%/.test(String(r[0])) && j > 0 : pctCol[j])).join('')}</tr>`).join('\n');
   const cap = t.caption ? `<caption>${escapeHtml(t.caption)}</caption>` : '';
-  return `<table>${cap}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  const empty = t.rows.length === 0 ? `<p class="nodata">No rows.</p>` : '';
+  return `<div class="tw"><table>${cap}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>${empty}</div>`;
 }
 
 const STYLE = `body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-h1{margin-bottom:0}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
-.sub{color:#666;margin-top:.3em}table{border-collapse:collapse;margin:1em 0;font-size:13px}
-th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}th{background:#f5f5f5}td:first-child,th:first-child{text-align:left}
-caption{text-align:left;font-weight:600;padding:4px 0}figure{display:inline-block;margin:.5em 1em .5em 0;vertical-align:top}
-figcaption{font-size:12px;color:#555;max-width:460px}`;
+h1{margin-bottom:0}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}section{max-width:100%}
+.sub{color:#666;margin-top:.3em}.tw{max-width:100%;overflow-x:auto;margin:1em 0}table{border-collapse:collapse;font-size:13px;max-width:100%}
+th,td{border:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:top}td{overflow-wrap:anywhere}td.s{text-align:left}
+th{background:#f5f5f5;font-weight:600;overflow-wrap:normal;hyphens:auto}
+td:first-child,th:first-child{text-align:left}tbody tr:nth-child(even){background:#fafafa}
+caption{text-align:left;font-weight:600;padding:4px 0}figure{display:inline-block;margin:.5em 1em .5em 0;vertical-align:top;max-width:100%}
+figure svg{max-width:100%;height:auto}figcaption{font-size:12px;color:#555;max-width:520px}
+.nodata{border:1px dashed #bbb;color:#666;padding:1.5em 1em;max-width:420px;font-size:13px;background:#fcfcfc}`;
 
 export function renderReport(doc: ReportDoc): string {
   const sections = doc.sections
     .map((s) => {
       const paras = (s.paragraphs ?? []).map((p) => `<p>${escapeHtml(p)}</p>`).join('\n');
       const charts = (s.charts ?? [])
-        .map((c) => `<figure>${c.svg}${c.caption ? `<figcaption>${escapeHtml(c.caption)}</figcaption>` : ''}</figure>`)
+        .map((c) => {
+          const body = c.svg ?? `<div class="nodata"><strong>${escapeHtml(c.title ?? 'Chart')}</strong><br>No data: ${escapeHtml(c.noData ?? 'nothing was logged for this chart')}.</div>`;
+          return `<figure>${body}${c.caption ? `<figcaption>${escapeHtml(c.caption)}</figcaption>` : ''}</figure>`;
+        })
         .join('\n');
       const tables = (s.tables ?? []).map(renderTable).join('\n');
       return `<section><h2>${escapeHtml(s.heading)}</h2>\n${paras}\n${tables}\n${charts}</section>`;

@@ -46,6 +46,6 @@ export function register(program: Command): void {
           process.stdout.write(`\n${t.caption ?? s.heading}\n${renderTextTable(t.columns, t.rows)}\n`);
         }
       }
-      process.stdout.write(`\nreport: ${report.htmlPath}\ncharts: ${report.pngs.length} PNG files in ${join(o.out, 'report')}\ntotal: ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+      process.stdout.write(`\nreport: ${report.htmlPath}\ncharts: ${report.pngs.length} PNG files in ${report.pngDir}\ntotal: ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
     });
 }

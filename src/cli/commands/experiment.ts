@@ -55,7 +55,7 @@ export function register(program: Command): void {
       }
       if (o.report !== false) {
         const r = await buildReport(out);
-        process.stderr.write(`report: ${r.htmlPath} (${r.pngs.length} PNG charts in ${join(out, 'report')})\n`);
+        process.stderr.write(`report: ${r.htmlPath} (${r.pngs.length} PNG charts in ${r.pngDir})\n`);
       }
     });
   registerRunOne(exp, budgetOf);
@@ -83,7 +83,7 @@ export function register(program: Command): void {
   program
     .command('report <dir>')
     .description('build the HTML report (inline SVG charts) and PNG charts of an experiment directory')
-    .option('--out <file>', 'HTML path (default <dir>/report.html)')
+    .option('--out <file>', 'HTML path (default <dir>/report.html); the PNGs go to a folder named like it, next to it')
     .action(async (dir: string, o: { out?: string }) => {
       const r = await buildReport(dir, { out: o.out });
       console.log(r.htmlPath);
