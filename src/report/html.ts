@@ -48,7 +48,8 @@ export function renderTable(table: Table): string {
   const flipped = t !== table;
   const pctCol = t.columns.map((c) => /%|points\)/.test(c));
   const head = t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
-  const cell = (v: string | number | null, percent: boolean) => `<td${typeof v === 'string' ? ' class="s"' : ''}>${escapeHtml(formatCell(v, percent))}</td>`;
+  // Text left-aligned; only long text (command lines, per-layer lists) may break inside a word.
+  const cell = (v: string | number | null, percent: boolean) => `<td${typeof v === 'string' ? (v.length > 24 ? ' class="s l"' : ' class="s"') : ''}>${escapeHtml(formatCell(v, percent))}</td>`;
   const body = t.rows.map((r) => `<tr>${r.map((v, j) => cell(v, flipped ? /%/.test(String(r[0])) && j > 0 : pctCol[j])).join('')}</tr>`).join('\n');
   const cap = t.caption ? `<caption>${escapeHtml(t.caption)}</caption>` : '';
   const empty = t.rows.length === 0 ? `<p class="nodata">No rows.</p>` : '';
@@ -58,7 +59,7 @@ export function renderTable(table: Table): string {
 const STYLE = `body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 h1{margin-bottom:0}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}section{max-width:100%}
 .sub{color:#666;margin-top:.3em}.tw{max-width:100%;overflow-x:auto;margin:1em 0}table{border-collapse:collapse;font-size:13px;max-width:100%}
-th,td{border:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:top}td{overflow-wrap:anywhere}td.s{text-align:left}
+th,td{border:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:top}td.s{text-align:left}td.l{overflow-wrap:anywhere}
 th{background:#f5f5f5;font-weight:600;overflow-wrap:normal;hyphens:auto}
 td:first-child,th:first-child{text-align:left}tbody tr:nth-child(even){background:#fafafa}
 caption{text-align:left;font-weight:600;padding:4px 0}figure{display:inline-block;margin:.5em 1em .5em 0;vertical-align:top;max-width:100%}

@@ -8,7 +8,7 @@ import { barChart, lineChart, type Row } from './charts.js';
 import type { Table } from './html.js';
 import type { ExperimentRecord } from './load.js';
 import { meanStd } from './stats.js';
-import { num, type SpecSection } from './section-parts.js';
+import { num, stepsPerEpoch, type SpecSection } from './section-parts.js';
 
 interface DropLayer { layer: string; dropped: number; filters: number; meanScore: number; redroppedFromLastReinit?: number }
 
@@ -25,6 +25,7 @@ export function reprSection(e: ExperimentRecord): SpecSection | undefined {
   const accRows: Row[] = [];
   for (const r of runs) {
     const reinits = r.trainLog.filter((l) => l.type === 'repr_reinit');
+    const spe = stepsPerEpoch(r.trainLog);
     for (const d of r.trainLog.filter((l) => l.type === 'repr_drop')) {
       const cyc = num(d.cycle) + 1;
       const layers = d.layers as DropLayer[];
@@ -36,7 +37,7 @@ export function reprSection(e: ExperimentRecord): SpecSection | undefined {
         drops.set(k, cur);
       }
       const re = reinits.find((x) => x.cycle === d.cycle);
-      table.push([r.variant, r.seed, cyc, num(d.epoch), layers.map((l) => `${l.layer} ${l.dropped}/${l.filters}`).join(', '), layers.reduce((s, l) => s + (l.redroppedFromLastReinit ?? 0), 0), pct(d.accBefore), pct(d.accAfter), pct(re?.accAfter)]);
+      table.push([r.variant, r.seed, cyc, +(num(d.iteration) / spe).toFixed(2), layers.map((l) => `${l.layer} ${l.dropped}/${l.filters}`).join(', '), layers.reduce((s, l) => s + (l.redroppedFromLastReinit ?? 0), 0), pct(d.accBefore), pct(d.accAfter), pct(re?.accAfter)]);
       if (r.seed === runs[0].seed) {
         accRows.push({ variant: r.variant, event: `c${cyc} before drop`, x: 3 * (cyc - 1) + 1, top1: pct(d.accBefore) });
         accRows.push({ variant: r.variant, event: `c${cyc} after drop`, x: 3 * (cyc - 1) + 2, top1: pct(d.accAfter) });
@@ -64,7 +65,7 @@ export function reprSection(e: ExperimentRecord): SpecSection | undefined {
       'Per drop: filters dropped per layer (global ranking favours the 27-dim first conv), the mean ranking score per layer at drop time, and validation top-1 just before the drop, right after it (sub-network) and right after the re-initialisation. After each re-initialisation: the ratio of the mean gradient norm of re-initialised filters to kept ones, per layer (the research note measured 1/5–1/3).',
     ],
     tables: [
-      { caption: 'Drop events, every seed (accuracies: validation top-1 %)', columns: ['variant', 'seed', 'cycle', 'epoch', 'dropped per layer', 're-dropped from last re-init', 'before drop %', 'after drop %', 'after re-init %'], rows: table },
+      { caption: 'Drop events, every seed (accuracies: validation top-1 %)', columns: ['variant', 'seed', 'cycle', 'epochs trained', 'dropped per layer', 're-dropped from last re-init', 'before drop %', 'after drop %', 'after re-init %'], rows: table },
       { caption: 'Gradient norm of re-initialised / kept filters per epoch (mean over the epoch\'s steps; full-network epochs after a re-init)', columns: ['variant', 'seed', 'layer', 'epoch', 'steps', 'ratio'], rows: ratioTable },
     ],
     charts: [

@@ -44,7 +44,7 @@ let cached: Omit<Provenance, 'at'> | undefined;
 export function collectProvenance(): Provenance {
   if (!cached) {
     const root = packageRoot();
-    let version: string | null = null;
+    let version: string | null;
     try {
       version = root ? (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? null : null;
     } catch {

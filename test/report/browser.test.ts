@@ -21,11 +21,11 @@ const skip = browserSkipReason() ?? false;
 const exp = parseExperiment({
   name: 'tiny-all',
   title: 'Every section, tiny',
-  base: { model: { name: 'resnet20' }, data: { name: 'shapes', shapesTrain: 64, shapesVal: 32, augment: false }, train: { epochs: 2, batchSize: 32, lr: 0.05, logEvery: 1 }, backend: 'wasm' },
+  base: { model: { name: 'resnet20' }, data: { name: 'shapes', shapesTrain: 64, shapesVal: 32, augment: false }, train: { epochs: 1, batchSize: 32, lr: 0.05, logEvery: 1 }, backend: 'wasm' },
   seeds: 1,
   variants: [
     { name: 'baseline', post: [{ step: 'measure' }] },
-    { name: 'repr', config: { model: { name: 'vanilla' }, train: { epochs: 3 }, repr: { unit: 'iteration', s1: 2, s2: 1, cycles: 1, dropFraction: 0.2 } } },
+    { name: 'repr', config: { model: { name: 'vanilla' }, train: { epochs: 2 }, repr: { unit: 'iteration', s1: 2, s2: 1, cycles: 1, dropFraction: 0.2 } } },
     { name: 'sfp', config: { sfp: { keepRate: 0.75 } }, post: [{ step: 'prune-export', technique: 'SFP + removal' }] },
     {
       name: 'compress', from: 'baseline',
