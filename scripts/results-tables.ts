@@ -10,18 +10,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { reportSections } from '../src/report/build.js';
-import { formatCell } from '../src/report/format.js';
+import { columnDigits, formatCell } from '../src/report/format.js';
 import type { Table } from '../src/report/html.js';
 import { loadExperimentDir } from '../src/report/load.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function markdownTable(t: Table): string {
-  const pct = t.columns.map((c) => /%|points\)/.test(c));
+  const digits = t.columns.map(columnDigits);
   const lines = [
     `| ${t.columns.map(cell).join(' | ')} |`,
     `|${t.columns.map(() => '---').join('|')}|`,
-    ...t.rows.map((r) => `| ${r.map((v, j) => cell(formatCell(v, pct[j]))).join(' | ')} |`),
+    ...t.rows.map((r) => `| ${r.map((v, j) => cell(formatCell(v, digits[j]))).join(' | ')} |`),
   ];
   return lines.join('\n');
 }

@@ -40,12 +40,20 @@ export function isPercentKey(key: string): boolean {
   return humanHeader(key).includes('%');
 }
 
-/** A table cell: integers with separators, percentages with 2 decimals, else ≤ 4 significant digits. */
-export function formatCell(v: string | number | null | undefined, percent = false): string {
+/** Fixed decimals a column's header asks for: percentages, points, MFLOPs and ratios 2, KiB 1. */
+export function columnDigits(header: string): number | undefined {
+  if (/%|points\)|MFLOPs|×/.test(header)) return 2;
+  if (/KiB/.test(header)) return 1;
+  return undefined;
+}
+
+/** A table cell: `digits` fixed decimals when given, else integers with separators and ≤ 4 significant digits. */
+export function formatCell(v: string | number | null | undefined, digits?: number | boolean): string {
   if (v === null || v === undefined) return '–';
   if (typeof v !== 'number') return v;
   if (!Number.isFinite(v)) return String(v);
-  if (percent) return v.toFixed(2);
+  const d = digits === true ? 2 : digits === false ? undefined : digits;
+  if (d !== undefined) return v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
   if (Number.isInteger(v)) return v.toLocaleString('en-US');
   const a = Math.abs(v);
   if (a >= 1000) return Math.round(v).toLocaleString('en-US');

@@ -3,7 +3,7 @@
  * their cells (and scroll as a last resort) inside the page's column; a table with many columns is drawn
  * transposed; a chart without data is a "no data" note.
  */
-import { formatCell } from './format.js';
+import { columnDigits, formatCell } from './format.js';
 
 export interface Table {
   caption?: string;
@@ -46,11 +46,11 @@ export function renderTable(table: Table): string {
   // Transposed only where that makes it narrower (few rows, many columns).
   const t = table.columns.length > MAX_COLUMNS && table.rows.length < table.columns.length ? transpose(table) : table;
   const flipped = t !== table;
-  const pctCol = t.columns.map((c) => /%|points\)/.test(c));
+  const digits = t.columns.map(columnDigits);
   const head = t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
   // Text left-aligned; only long text (command lines, per-layer lists) may break inside a word.
-  const cell = (v: string | number | null, percent: boolean) => `<td${typeof v === 'string' ? (v.length > 24 ? ' class="s l"' : ' class="s"') : ''}>${escapeHtml(formatCell(v, percent))}</td>`;
-  const body = t.rows.map((r) => `<tr>${r.map((v, j) => cell(v, flipped ? /%/.test(String(r[0])) && j > 0 : pctCol[j])).join('')}</tr>`).join('\n');
+  const cell = (v: string | number | null, d: number | undefined) => `<td${typeof v === 'string' ? (v.length > 24 ? ' class="s l"' : ' class="s"') : ''}>${escapeHtml(formatCell(v, d))}</td>`;
+  const body = t.rows.map((r) => `<tr>${r.map((v, j) => cell(v, flipped ? (j > 0 ? columnDigits(String(r[0])) : undefined) : digits[j])).join('')}</tr>`).join('\n');
   const cap = t.caption ? `<caption>${escapeHtml(t.caption)}</caption>` : '';
   const empty = t.rows.length === 0 ? `<p class="nodata">No rows.</p>` : '';
   return `<div class="tw"><table>${cap}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>${empty}</div>`;
