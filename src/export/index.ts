@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { tfl } from '../engine/tf.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { toOnnx } from './onnx/index.js';
-import { quantLayers } from '../techniques/quant/model.js';
-import { quantizeCodes } from '../techniques/quant/quantizer.js';
+import { kernelCodes } from './kernel-codes.js';
 import { toStockModel } from './stock-model.js';
 import { writeTfjsModel, type TfjsWriteReport } from './tfjs.js';
 import { learnedUint8, type EncodedWeight, type ManifestQuantization } from './tfjs-quantize.js';
@@ -34,13 +33,7 @@ export interface TfjsExportReport extends TfjsWriteReport {
  */
 export function learnedKernelCodes(model: tfl.LayersModel): Map<string, EncodedWeight> {
   const out = new Map<string, EncodedWeight>();
-  for (const l of quantLayers(model)) {
-    const k = l.floatKernel();
-    const data = k.dataSync() as Float32Array;
-    const qp = l.quantizer().ensureWeights(() => data);
-    if (qp.axis !== null) continue;
-    out.set(`${l.name}/kernel`, learnedUint8(quantizeCodes(data, k.shape, qp), qp.scale[0], qp.zeroPoint[0]));
-  }
+  for (const [layer, k] of kernelCodes(model)) if (!k.perChannel) out.set(`${layer}/kernel`, learnedUint8(k.codes, k.scale[0], k.zeroPoint[0]));
   return out;
 }
 

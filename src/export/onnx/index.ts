@@ -6,11 +6,10 @@
  */
 import { tfl } from '../../engine/tf.js';
 import { WhittleError } from '../../core/errors.js';
-import { quantLayers } from '../../techniques/quant/model.js';
-import { quantizeCodes } from '../../techniques/quant/quantizer.js';
+import { kernelCodes } from '../kernel-codes.js';
 import { toStockModel } from '../stock-model.js';
 import { OnnxGraph, OPSET } from './graph.js';
-import { CONVERTERS, toNchw, toNhwc, type KernelCodes } from './ops.js';
+import { CONVERTERS, toNchw, toNhwc } from './ops.js';
 import type { Shape } from './layout.js';
 
 export { OPSET } from './graph.js';
@@ -20,18 +19,6 @@ export interface OnnxExport {
   opset: number;
   /** Layers whose kernels are stored as uint8 codes + DequantizeLinear. */
   quantizedKernels: string[];
-}
-
-/** The learned codes of every quantised kernel, by layer name (HWIO / [in, out] order). */
-function kernelCodes(model: tfl.LayersModel): Map<string, KernelCodes> {
-  const out = new Map<string, KernelCodes>();
-  for (const l of quantLayers(model)) {
-    const k = l.floatKernel();
-    const data = k.dataSync() as Float32Array;
-    const qp = l.quantizer().ensureWeights(() => data);
-    out.set(l.name, { codes: quantizeCodes(data, k.shape, qp), scale: qp.scale, zeroPoint: qp.zeroPoint, perChannel: qp.axis !== null });
-  }
-  return out;
 }
 
 export async function toOnnx(model: tfl.LayersModel): Promise<OnnxExport> {

@@ -6,17 +6,11 @@
 import onnxProto from 'onnx-proto';
 import { WhittleError } from '../../core/errors.js';
 import type { OnnxGraph } from './graph.js';
+import type { KernelCodes } from '../kernel-codes.js';
 import { convPads, depthwiseToOihw, hwioToOihw, pair, physicalAxis, type Shape } from './layout.js';
 
 const DT = onnxProto.onnx.TensorProto.DataType;
 
-export interface KernelCodes {
-  codes: Uint8Array;
-  scale: Float32Array;
-  zeroPoint: Float32Array;
-  /** Per output channel (true) or per tensor. */
-  perChannel: boolean;
-}
 
 export interface LayerInput {
   g: OnnxGraph;
