@@ -22,15 +22,22 @@ export function browserSkipReason(): string | undefined {
   return existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found (install Debian's chromium: apt-get install -y chromium)`;
 }
 
+export interface BrowserBundleOptions {
+  /** Module that exports `loadPQModel` and `tf` (default: src/browser/pq-decoder.ts; the packaging test passes 'whittle/browser'). */
+  entry?: string;
+  /** Where bare imports resolve (default: the repository's node_modules). */
+  nodePaths?: string[];
+}
+
 /** Logits of the PQ file decoded in headless Chromium for `x` (NHWC, `shape`). */
-export async function browserLogits(file: Uint8Array, x: Float32Array, shape: number[]): Promise<{ backend: string; logits: Float32Array }> {
+export async function browserLogits(file: Uint8Array, x: Float32Array, shape: number[], opts: BrowserBundleOptions = {}): Promise<{ backend: string; logits: Float32Array }> {
   const dir = mkdtempSync(join(tmpdir(), 'whittle-pq-browser-'));
   try {
     writeFileSync(join(dir, 'model.pq'), file);
     writeFileSync(join(dir, 'x.bin'), new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
     const esbuild = await import('esbuild');
     writeFileSync(join(dir, 'entry.ts'), `
-      import { loadPQModel, tf } from ${JSON.stringify(join(ROOT, 'src/browser/pq-decoder.ts'))};
+      import { loadPQModel, tf } from ${JSON.stringify(opts.entry ?? join(ROOT, 'src/browser/pq-decoder.ts'))};
       (window as any).runPQ = async (shape: number[]) => {
         const buf = await (await fetch('model.pq')).arrayBuffer();
         const x = new Float32Array(await (await fetch('x.bin')).arrayBuffer());
@@ -40,7 +47,7 @@ export async function browserLogits(file: Uint8Array, x: Float32Array, shape: nu
       };`);
     await esbuild.build({
       entryPoints: [join(dir, 'entry.ts')], bundle: true, format: 'iife', platform: 'browser', target: 'es2020',
-      outfile: join(dir, 'bundle.js'), logLevel: 'error', nodePaths: [join(ROOT, 'node_modules')],
+      outfile: join(dir, 'bundle.js'), logLevel: 'error', nodePaths: opts.nodePaths ?? [join(ROOT, 'node_modules')],
     });
     writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><script src="bundle.js"></script>');
     const types: Record<string, string> = { html: 'text/html', js: 'text/javascript' };

@@ -40,6 +40,7 @@ export * as quant from './techniques/quant/index.js';
 export * as pq from './techniques/pq/index.js';
 export * as clip from './clip/index.js';
 
+export * from './config/index.js';
 export * from './run/index.js';
 export { runExperiment } from './experiments/runner.js';
 export { parseExperiment, loadExperimentFile } from './experiments/load.js';

@@ -3,9 +3,9 @@
  * per image (`logits_per_image.softmax(dim=-1)`), returned as plain arrays.
  */
 import { tf } from '../engine/tf.js';
-import type { LoadedClip } from './load.js';
+import type { ClipModel } from './model/clip.js';
 import type { ImageLike } from './preprocess/index.js';
-import { tokenize } from './tokenizer/index.js';
+import { tokenizeWith } from './tokenizer/tokenize.js';
 import type { SimpleTokenizer } from './tokenizer/bpe.js';
 
 export interface ClassifyResult {
@@ -16,12 +16,18 @@ export interface ClassifyResult {
   probs: number[][];
 }
 
-export function classify(clip: LoadedClip, images: ImageLike[], labels: string[], tokenizer: SimpleTokenizer): ClassifyResult {
+/** A loaded CLIP (`load` in Node, `loadClip` in the browser entry): the model and its image transform. */
+export interface ClipWithPreprocess {
+  model: ClipModel;
+  preprocess: (img: ImageLike) => Float32Array;
+}
+
+export function classify(clip: ClipWithPreprocess, images: ImageLike[], labels: string[], tokenizer: SimpleTokenizer): ClassifyResult {
   const { model } = clip;
   const n = model.inputResolution;
   const batch = new Float32Array(images.length * 3 * n * n);
   images.forEach((im, i) => batch.set(clip.preprocess(im), i * 3 * n * n));
-  const rows = tokenize(labels, { tokenizer, contextLength: model.config.contextLength });
+  const rows = tokenizeWith(tokenizer, labels, { contextLength: model.config.contextLength });
   return tf.tidy(() => {
     const img = model.encodeImage(batch);
     const txt = model.encodeText(rows);

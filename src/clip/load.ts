@@ -5,10 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { WhittleError } from '../core/errors.js';
-import { readSafetensors, toTypedArray } from '../io/safetensors.js';
-import { readTorchFile } from '../io/torch-pt.js';
 import { downloadVerified, stderrProgress, type DownloadOptions } from './download.js';
-import { hfToOpenai, isHfClip } from './hf.js';
+import { clipStateDictFromBytes } from './weights-bytes.js';
 import { ClipModel } from './model/clip.js';
 import type { StateDict } from './model/weights.js';
 import { availableModels, officialModel, sha256FromUrl } from './models.js';
@@ -38,17 +36,7 @@ export function readClipWeights(path: string): { stateDict: StateDict; format: L
   } catch (e) {
     throw new WhittleError(`cannot read CLIP weights ${path} (${(e as Error).message.split('\n')[0]})`);
   }
-  if (buf[0] === 0x50 && buf[1] === 0x4b) {
-    const f = readTorchFile(buf, path);
-    return { stateDict: f.tensors, format: f.kind };
-  }
-  const st = readSafetensors(buf, path);
-  const sd: StateDict = new Map();
-  for (const [k, t] of st.tensors) {
-    const d = toTypedArray(t);
-    sd.set(k, { shape: t.shape, data: d instanceof Float32Array || d instanceof Int32Array ? d : Float32Array.from(d) });
-  }
-  return { stateDict: isHfClip(sd.keys()) ? hfToOpenai(sd) : sd, format: 'safetensors' };
+  return clipStateDictFromBytes(buf, path);
 }
 
 /** Resolves a name or path to a local file, downloading official names into the cache. */

@@ -4,7 +4,7 @@
  */
 import { tf } from '../engine/tf.js';
 import { l2normalize, type ClipModel } from './model/clip.js';
-import { tokenize } from './tokenizer/index.js';
+import { tokenizeWith } from './tokenizer/tokenize.js';
 import type { SimpleTokenizer } from './tokenizer/bpe.js';
 
 /** The 7-template subset the ImageNet prompt-engineering notebook found by forward selection. */
@@ -18,7 +18,7 @@ export const DEFAULT_TEMPLATES = ['a photo of a {}.'];
 /** Class weight matrix [embed, C] (columns normalised). */
 export function zeroShotClassifier(model: ClipModel, classNames: string[], templates: string[], tokenizer: SimpleTokenizer): tf.Tensor2D {
   const cols = classNames.map((c) => {
-    const rows = tokenize(templates.map((t) => t.replaceAll('{}', c)), { tokenizer, contextLength: model.config.contextLength, truncate: true });
+    const rows = tokenizeWith(tokenizer, templates.map((t) => t.replaceAll('{}', c)), { contextLength: model.config.contextLength, truncate: true });
     return tf.tidy(() => {
       const f = l2normalize(model.encodeText(rows));
       const mean = tf.mean(f, 0, true) as tf.Tensor2D;

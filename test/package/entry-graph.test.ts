@@ -20,3 +20,10 @@ test('the graph walker sees CLI imports where there are some', () => {
   assert.ok(g.packages.has('commander'));
   assert.ok(g.files.some((f) => f.startsWith('src/cli/commands/')));
 });
+
+test('whittle/browser (src/browser/index.ts) reaches no Node built-in and no Node-only package', () => {
+  const g = importGraph('src/browser/index.ts');
+  const nodeOnly = [...g.packages].filter(([p]) => p.startsWith('node:') || ['fs', 'path', 'os', 'crypto', 'url', 'http', 'https', 'child_process', 'sharp', 'undici'].includes(p));
+  assert.deepEqual(nodeOnly, []);
+  assert.ok(g.files.includes('src/techniques/pq/format.ts') && g.files.includes('src/clip/model/clip.ts') && g.files.includes('src/techniques/quant/export.ts'));
+});

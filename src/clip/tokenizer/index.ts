@@ -7,7 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FormatError, WhittleError } from '../../core/errors.js';
-import { SimpleTokenizer, SOT_TOKEN, EOT_TOKEN } from './bpe.js';
+import { SimpleTokenizer } from './bpe.js';
+import { tokenizeWith, type TokenizeRowsOptions } from './tokenize.js';
+
+export { tokenizeWith, type TokenizeRowsOptions };
 
 export { SimpleTokenizer, SOT_TOKEN, EOT_TOKEN, bytesToUnicode } from './bpe.js';
 export { basicClean, whitespaceClean, fixText } from './clean.js';
@@ -51,28 +54,12 @@ export function loadTokenizer(vocabPath?: string, cacheDir?: string): SimpleToke
   return t;
 }
 
-export interface TokenizeOptions {
-  contextLength?: number;
-  truncate?: boolean;
+export interface TokenizeOptions extends TokenizeRowsOptions {
   tokenizer?: SimpleTokenizer;
   vocabPath?: string;
 }
 
-/** Returns one Int32Array row of length contextLength per text. */
+/** Returns one Int32Array row of length contextLength per text (the vocabulary from `tokenizer`, else loaded from disk). */
 export function tokenize(texts: string | string[], opts: TokenizeOptions = {}): Int32Array[] {
-  const list = typeof texts === 'string' ? [texts] : texts;
-  const ctx = opts.contextLength ?? 77;
-  if (!Number.isInteger(ctx) || ctx < 2) throw new WhittleError(`contextLength must be an integer ≥ 2, got ${ctx}`);
-  const tok = opts.tokenizer ?? loadTokenizer(opts.vocabPath);
-  return list.map((text) => {
-    let ids = [SOT_TOKEN, ...tok.encode(text), EOT_TOKEN];
-    if (ids.length > ctx) {
-      if (!opts.truncate) throw new WhittleError(`Input ${text} is too long for context length ${ctx}`);
-      ids = ids.slice(0, ctx);
-      ids[ctx - 1] = EOT_TOKEN;
-    }
-    const row = new Int32Array(ctx);
-    row.set(ids);
-    return row;
-  });
+  return tokenizeWith(opts.tokenizer ?? loadTokenizer(opts.vocabPath), texts, opts);
 }

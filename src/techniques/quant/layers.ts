@@ -99,8 +99,15 @@ function quantMixin<B extends LayerCtor>(Base: B, className: string, baseClassNa
   };
 }
 
-export const QuantConv2D = quantMixin(registeredClass('Conv2D'), 'WhittleQuantConv2D', 'Conv2D');
-export const QuantDense = quantMixin(registeredClass('Dense'), 'WhittleQuantDense', 'Dense');
+/** The exported classes' public shape (declaration files cannot name the mixin's anonymous class). */
+export interface QuantLayerClass {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  new (args: any): QuantLayer;
+  readonly className: string;
+}
+
+export const QuantConv2D: QuantLayerClass = quantMixin(registeredClass('Conv2D'), 'WhittleQuantConv2D', 'Conv2D');
+export const QuantDense: QuantLayerClass = quantMixin(registeredClass('Dense'), 'WhittleQuantDense', 'Dense');
 tf.serialization.registerClass(QuantConv2D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 tf.serialization.registerClass(QuantDense as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 
