@@ -13,7 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseRunConfig } from '../../src/config/load.js';
 import { runTraining } from '../../src/run/run-training.js';
-import { commands } from '../../src/cli/commands/index.js';
+import { loadAllCommands } from '../../src/cli/commands/index.js';
+
+const commands = await loadAllCommands();
 import { runCommand } from '../helpers/cli.js';
 import { Command } from 'commander';
 

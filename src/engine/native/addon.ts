@@ -122,7 +122,7 @@ export function loadAddon(threads?: number): LoadedAddon {
   }
   const path = addonPath();
   if (!existsSync(path)) {
-    throw new Error(`addon not built (${path} missing; run "node scripts/build-native.mjs", which needs libdnnl-dev)`);
+    throw new Error(`addon not built (${path} missing; run "npx whittle build-native", which needs g++, make, python3 and libdnnl-dev; npm 11 skips install scripts unless allowed)`);
   }
   // libgomp reads its settings when the addon pulls it in. Passive waiting (threads sleep at barriers
   // instead of spinning) keeps 2-thread OpenMP from collapsing when other processes share the cores:
