@@ -7,14 +7,14 @@ import { z } from 'zod';
 import { ConfigError } from '../../core/errors.js';
 import { checkDivisible, layerKind, numBlocks, type KernelGeom, type LayerKind } from './blocks.js';
 
-const kinds = z.object({
+const kinds = z.strictObject({
   conv3x3: z.number().int().positive().optional(),
   conv1x1: z.number().int().positive().optional(),
   convkxk: z.number().int().positive().optional(),
   dense: z.number().int().positive().optional(),
 });
 
-export const PQLayerOverride = z.object({
+export const PQLayerOverride = z.strictObject({
   pattern: z.string(),
   blockSize: z.number().int().positive().optional(),
   k: z.number().int().min(2).optional(),
@@ -22,7 +22,7 @@ export const PQLayerOverride = z.object({
   skip: z.boolean().optional(),
 });
 
-export const PQConfigSchema = z.object({
+export const PQConfigSchema = z.strictObject({
   /** Default number of centroids (fairseq/kill-the-bits 256). */
   k: z.number().int().min(2).default(256),
   kByKind: kinds.default({}),

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 
-export const reprConfigSchema = z.object({
+export const reprConfigSchema = z.strictObject({
   /** Whether s1/s2 count epochs or iterations. */
   unit: z.enum(['epoch', 'iteration']).default('epoch'),
   s1: z.number().int().positive().default(20),
@@ -31,7 +31,7 @@ export const reprConfigSchema = z.object({
   /** Freeze the biases of dropped filters too (the reference lets them train, §1.3). */
   maskBias: z.boolean().default(false),
   /** The note's experiment: multiply re-initialised filters' gradients by `factor` for `steps` steps. */
-  gradientAmplification: z.object({ factor: z.number().positive(), steps: z.number().int().positive() }).optional(),
+  gradientAmplification: z.strictObject({ factor: z.number().positive(), steps: z.number().int().positive() }).optional(),
   /** The note's experiment: from the 2nd cycle on, drop exactly the filters re-initialised last cycle. */
   redropSame: z.boolean().default(false),
   /** Evaluate on validation just before/after each drop and after each re-init (diagnostics). */

@@ -32,7 +32,7 @@ export const REPR_FLAGS: readonly FlagSpec[] = [
 export const technique = defineTechnique({
   name: 'repr',
   description: 'RePr: drop the most overlapping filters, train the rest, re-initialise the dropped ones orthogonally',
-  section: { key: 'repr', schema: reprConfigSchema.strict(), description: 'RePr (present = enabled; `whittle repr` adds it)' },
+  section: { key: 'repr', schema: reprConfigSchema, description: 'RePr (present = enabled; `whittle repr` adds it)' },
   hooks: (cfg) => [new ReprHook(cfg)],
   cli: {
     command: { name: 'repr', description: 'train with RePr (drop filters by orthogonality, retrain, re-initialise); config section `repr`' },

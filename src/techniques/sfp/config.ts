@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-export const sfpConfigSchema = z.object({
+export const sfpConfigSchema = z.strictObject({
   keepRate: z.number().gt(0).lte(1).default(0.7),
   epochPrune: z.number().int().positive().default(1),
   criterion: z.enum(['l2', 'l1']).default('l2'),

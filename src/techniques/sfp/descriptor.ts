@@ -15,7 +15,7 @@ export const SFP_FLAGS: readonly FlagSpec[] = [
 export const technique = defineTechnique({
   name: 'sfp',
   description: 'Soft Filter Pruning: zero the lowest-norm filters every epoch, let them grow back, remove them at the end',
-  section: { key: 'sfp', schema: sfpConfigSchema.strict(), description: 'Soft Filter Pruning (present = enabled; `whittle sfp` adds it)' },
+  section: { key: 'sfp', schema: sfpConfigSchema, description: 'Soft Filter Pruning (present = enabled; `whittle sfp` adds it)' },
   // SFP zeroes at epoch ends; RePr (after it in the registry) then ranks what is left.
   hooks: (cfg) => [new SfpHook(cfg)],
   cli: {

@@ -13,7 +13,7 @@ import { survivalProbabilities, survivalRuleSchema } from './survival.js';
 import { StochasticDepthGate, findGates } from './gate.js';
 import { lazyForward } from './executor.js';
 
-export const stochasticDepthSchema = z.object({
+export const stochasticDepthSchema = z.strictObject({
   rule: survivalRuleSchema,
   mode: z.enum(['batch', 'sample']).default('batch'),
   scaling: z.enum(['test-multiply', 'train-divide']).default('test-multiply'),

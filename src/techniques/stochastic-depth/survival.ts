@@ -10,10 +10,10 @@
 import { z } from 'zod';
 
 export const survivalRuleSchema = z.union([
-  z.object({ rule: z.literal('linear'), pL: z.number().gt(0).lte(1).default(0.5), indexing: z.enum(['paper', 'timm']).default('paper') }),
-  z.object({ rule: z.literal('uniform'), p: z.number().gt(0).lte(1) }),
-  z.object({ rule: z.literal('explicit'), survival: z.array(z.number().gt(0).lte(1)).min(1) }),
-  z.object({ rule: z.literal('constant') }),
+  z.strictObject({ rule: z.literal('linear'), pL: z.number().gt(0).lte(1).default(0.5), indexing: z.enum(['paper', 'timm']).default('paper') }),
+  z.strictObject({ rule: z.literal('uniform'), p: z.number().gt(0).lte(1) }),
+  z.strictObject({ rule: z.literal('explicit'), survival: z.array(z.number().gt(0).lte(1)).min(1) }),
+  z.strictObject({ rule: z.literal('constant') }),
 ]);
 export type SurvivalRule = z.infer<typeof survivalRuleSchema>;
 
