@@ -98,5 +98,5 @@ test('(4) npx whittle --help works from the installed package', () => {
   const project = join(dir, 'consumer');
   const help = execFileSync(NPM, ['exec', '--offline', '--', 'whittle', '--help'], { cwd: project, encoding: 'utf8' });
   assert.match(help, /Usage: whittle/);
-  assert.match(help, /\n  train\s/);
+  assert.match(help, /\n {2}train\s/);
 });
