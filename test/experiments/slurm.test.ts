@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,23 @@ async function waitFor(what: string, ok: () => boolean, timeoutMs = 240_000, eve
 function whittle(c: SlurmCluster, args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...c.env, WHITTLE_DEBUG: '' }, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same, in the background (the local executor's grid runs while Slurm works on the rerun). */
+const background = new Set<ReturnType<typeof spawn>>();
+
+function whittleAsync(c: SlurmCluster, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...c.env, WHITTLE_DEBUG: '' } });
+    background.add(child);
+    child.on('exit', () => background.delete(child));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 const summary = (out: string, i: number) => join(out, RUNS[i], 'summary.json');
@@ -101,6 +118,10 @@ test('an experiment grid through a real Slurm on localhost: arrays, dependencies
     assert.match(rows[CANCELLED].detail, /CANCELLED.*interrupted/);
     assert.match(rows[CANCELLED].logTail ?? '', /SIGTERM/);
 
+    // The local executor, two runs at a time, on the same grid (compared below), meanwhile.
+    const local = join(root, 'local-out');
+    const localRun = whittleAsync(c, ['experiment', 'run', file, '--executor', 'local', '--jobs', '2', '--out', local, '--no-report']);
+
     // The same command again: only the cancelled run is resubmitted, and it resumes from its checkpoint.
     const second = whittle(c, run);
     assert.equal(second.code, 0, second.stderr);
@@ -118,9 +139,8 @@ test('an experiment grid through a real Slurm on localhost: arrays, dependencies
     const again = whittle(c, ['experiment', 'status', out, '--json']);
     assert.deepEqual((JSON.parse(again.stdout) as RunStatus[]).map((r) => r.state), ['done', 'done', 'done', 'done']);
 
-    // The local executor, two runs at a time, gives the same numbers for the same seeds.
-    const local = join(root, 'local-out');
-    const l = whittle(c, ['experiment', 'run', file, '--executor', 'local', '--jobs', '2', '--out', local, '--no-report']);
+    // The local executor gives the same numbers for the same seeds.
+    const l = await localRun;
     assert.equal(l.code, 0, l.stderr);
     mark('local executor done');
     for (const i of RUNS.keys()) {
@@ -134,6 +154,7 @@ test('an experiment grid through a real Slurm on localhost: arrays, dependencies
       assert.deepEqual(a.post.map((p) => [p.result.summary.top1Exported, p.result.summary.paramsAfter]), b.post.map((p) => [p.result.summary.top1Exported, p.result.summary.paramsAfter]));
     }
   } finally {
+    for (const child of background) child.kill('SIGTERM'); // the local executor stops its runs on SIGTERM
     c.stop();
     rmSync(root, { recursive: true, force: true });
   }

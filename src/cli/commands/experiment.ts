@@ -39,17 +39,18 @@ export function register(program: Command): void {
         process.once('SIGINT', () => process.exit(130));
       };
       process.once('SIGINT', onInt);
+      process.once('SIGTERM', onInt); // kill, or a scheduler's stop: the same clean stop with checkpoints
       const seeds = o.seeds ? Number(o.seeds) : undefined;
       if (usesExecutor(o)) {
         const r = await runWithExecutor(e, file, { ...o, budget, seeds, out, only: o.only?.split(','), report: o.report !== false, signal: ac.signal });
-        process.off('SIGINT', onInt);
+        process.off('SIGINT', onInt).off('SIGTERM', onInt);
         if (r === 'submitted') return;
       } else {
         await runExperiment(e, { budget, seeds, out, only: o.only?.split(','), signal: ac.signal, reporter: createReporter() });
       }
-      process.off('SIGINT', onInt);
+      process.off('SIGINT', onInt).off('SIGTERM', onInt);
       if (ac.signal.aborted) {
-        process.stderr.write(`stopped; resume with: whittle experiment run ${file} --budget ${budget} --out ${out}\n`);
+        process.stderr.write(`stopped; resume with: whittle experiment run ${file} --budget ${budget} --out ${out}${o.jobs ? ` --executor local --jobs ${o.jobs}` : ''}\n`);
         process.exitCode = 130;
         return;
       }
