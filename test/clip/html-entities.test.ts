@@ -21,3 +21,9 @@ test('htmlUnescape equals Python html.unescape on every HTML5 entity (python3 or
   assert.deepEqual(wrong.slice(0, 5).map(([i, w]) => ({ input: i, python: w, ours: htmlUnescape(i) })), []);
   assert.equal(htmlUnescape('&bigstar;&rightarrow;&lozenge;&frac13;'), '★→◊⅓');
 });
+
+test('fixText drops terminal escape sequences before removing control characters (ftfy remove_terminal_escapes)', async () => {
+  const { fixText } = await import('../../src/clip/tokenizer/clean.js');
+  assert.equal(fixText('\x1b[31mred\x1b[0m and \x1b[1;32mgreen\x1b[m'), 'red and green');
+  assert.equal(fixText('bell\x07 and \x1b alone'), 'bell and  alone');
+});

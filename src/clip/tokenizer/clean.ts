@@ -2,6 +2,7 @@
  * Text cleaning of openai/CLIP's simple_tokenizer: `basic_clean` (ftfy.fix_text, html.unescape twice, strip)
  * and `whitespace_clean`. `fixText` reproduces the ftfy 6 steps that change CLIP tokens:
  *  - HTML entities with ";" unescaped once when the text has no "<" (ftfy's unescape_html="auto");
+ *  - terminal escape sequences (ESC [ ... letter) removed (ftfy remove_terminal_escapes);
  *  - mojibake repair: runs of characters that re-encode (as windows-1252, with latin-1 for its 5 undefined bytes
  *    and raw C1 controls) to valid multi-byte UTF-8 are decoded, repeatedly (double mojibake);
  *  - C1 control characters decoded as windows-1252; curly quotes uncurled; Latin ligatures expanded;
@@ -9,7 +10,7 @@
  * Checked against the real ftfy 6.3.1 on 64 messy/legit strings (test/fixtures/clip/tokenizer-vectors.json).
  * Not reproduced: ftfy's full badness heuristics (a lone accented capital before cp1252 punctuation is kept,
  * other single 2-byte sequences are decoded), codecs other than windows-1252/latin-1 (e.g. mac_roman,
- * cp437), ftfy's upper-case entity variants, and the 2 231-name HTML5 entity table (see html.ts).
+ * cp437) and ftfy's upper-case entity variants. The HTML5 entity table is complete (`entities`, see html.ts).
  */
 import { htmlUnescape, CP1252_HIGH } from './html.js';
 
@@ -74,6 +75,9 @@ const C1_RE = /[\x80-\x9f]/gu;
 export function fixText(text: string): string {
   // ftfy's unescape_html="auto": entities with ";" are unescaped once, unless the text looks like HTML ("<")
   if (!text.includes('<')) text = text.replace(/&#?[0-9A-Za-z]{1,24};/g, (m) => htmlUnescape(m));
+  // ftfy remove_terminal_escapes (its ANSI_RE: ESC [ digits/semicolons letter), before the mojibake fix as in ftfy
+  // eslint-disable-next-line no-control-regex -- matching ESC is the point
+  text = text.replace(/\x1b\[[\d;]*[a-zA-Z]/g, '');
   text = fixMojibake(text);
   text = text.replace(C1_RE, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]);
   text = text.replace(LIG_RE, (c) => c.normalize('NFKC'));
