@@ -104,16 +104,16 @@ export async function runTraining(config: RunConfig, opts: RunTrainingOptions = 
   const lr = createSchedule(scheduleConfig(t, source.stepsPerEpoch));
 
   // Written once the checkpoint is restored and checked (train's onRestored): a refused --resume (another
-  // seed, batch size or model) leaves the run directory as it was.
+  // seed, batch size or model) leaves the run directory as it was. So is this invocation's provenance.
   const writeConfig = (): void => {
     writeFileAtomic(join(runDir, 'config.json'), JSON.stringify({ command, ...config, out: runDir }, null, 2) + '\n');
+    log({ type: 'provenance', ...collectProvenance(), backend: be.name, threads: be.threads });
     if (opts.resume) reporter.info(latest ? `resuming from ${latest}` : `nothing to resume in ${ckptDir}: starting fresh`);
   };
   const log = jsonLinesLogger(join(runDir, 'log.jsonl'), (e) => {
     report(reporter, e, t.epochs);
     opts.onEvent?.(e);
   });
-  log({ type: 'provenance', ...collectProvenance(), backend: be.name, threads: be.threads });
 
   // Throughput: images trained in this invocation (the last batch of an epoch may be partial).
   let images = 0;
