@@ -29,3 +29,12 @@ test('whittle --help lists every command; whittle help train shows train\'s opti
   assert.equal(train.code, 0);
   assert.match(train.stdout, /--train-subset <n>/);
 });
+
+test('whittle info --json names the backend, the models and the techniques', async () => {
+  const r = await spawnWhittle(['info', '--backend', 'cpu', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const info = JSON.parse(r.stdout) as { backend: string; models: string[]; techniques: string[] };
+  assert.equal(info.backend, 'cpu');
+  for (const m of ['vanilla', 'resnet20', 'vgg16']) assert.ok(info.models.includes(m), m);
+  assert.ok(info.techniques.includes('repr') && info.techniques.includes('pq'));
+});

@@ -16,7 +16,7 @@ export const COMMAND_MODULES: CommandModule[] = [
   {
     load: () => import('./info.js'),
     commands: [
-      { name: 'info', description: 'print the backend Whittle would use, why, and the threads it runs on' },
+      { name: 'info', description: 'print the backend Whittle would use, why, and the threads it runs on; the models and techniques' },
     ],
   },
   {
