@@ -3,8 +3,9 @@
  * SHA-256, reused when valid); a path may be the official TorchScript .pt, a plain state-dict .pt, or a
  * Hugging Face model.safetensors (key names mapped). Returns the model and its preprocessing function.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { WhittleError } from '../core/errors.js';
+import { readRegularFile } from '../io/read-file.js';
 import { downloadVerified, stderrProgress, type DownloadOptions } from './download.js';
 import { clipStateDictFromBytes } from './weights-bytes.js';
 import { ClipModel } from './model/clip.js';
@@ -30,13 +31,9 @@ export interface LoadedClip {
 
 /** Reads CLIP weights from a file (format detected from the content). */
 export function readClipWeights(path: string): { stateDict: StateDict; format: LoadedClip['format'] } {
-  let buf: Uint8Array;
-  try {
-    buf = new Uint8Array(readFileSync(path));
-  } catch (e) {
-    throw new WhittleError(`cannot read CLIP weights ${path} (${(e as Error).message.split('\n')[0]})`);
-  }
-  return clipStateDictFromBytes(buf, path);
+  // a regular file (a FIFO or device would block or never end) that Node can read in one piece
+  const b = readRegularFile(path, { maxBytes: 2 ** 31 - 1, what: 'CLIP weights' });
+  return clipStateDictFromBytes(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), path);
 }
 
 /** Resolves a name or path to a local file, downloading official names into the cache. */

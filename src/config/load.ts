@@ -2,11 +2,12 @@
  * Loading and merging run configs: YAML/JSON files, override layers (CLI flags), validation with
  * errors that name the field (`config field "train.lr": ...`) and the source that set it.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, WhittleError } from '../core/errors.js';
+import { readRegularFile } from '../io/read-file.js';
 import { runConfigSchema, type RunConfig } from './run-config.js';
+import { checkRunSemantics } from './semantics.js';
 
 export type ConfigTree = Record<string, unknown>;
 
@@ -34,17 +35,68 @@ export function mergeConfig(...trees: ConfigTree[]): ConfigTree {
   return out;
 }
 
+/** Limits on a config file: size, YAML flow nesting, indentation (the YAML parser recurses per level). */
+export const CONFIG_LIMITS = { maxBytes: 1 << 20, maxDepth: 64, maxIndent: 256 };
+
+/** Refuses nesting the parser would recurse into too deeply, scanning the text without parsing it. */
+function checkNesting(text: string, file: string): void {
+  let depth = 0;
+  let quote = '';
+  let lineStart = true;
+  let indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (lineStart) {
+      if (ch === ' ') {
+        if (++indent > CONFIG_LIMITS.maxIndent) throw new ConfigError('(file)', `${file}: a line is indented more than ${CONFIG_LIMITS.maxIndent} columns`);
+        continue;
+      }
+      lineStart = false;
+    }
+    if (ch === '\n') {
+      lineStart = true;
+      indent = 0;
+      if (quote === "'") continue;
+    }
+    if (quote) {
+      if (ch === '\\' && quote === '"') i++;
+      else if (ch === quote) quote = '';
+      continue;
+    }
+    if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+      const end = text.indexOf('\n', i);
+      i = (end < 0 ? text.length : end) - 1;
+    } else if (ch === '[' || ch === '{') {
+      if (++depth > CONFIG_LIMITS.maxDepth) throw new ConfigError('(file)', `${file}: nested more than ${CONFIG_LIMITS.maxDepth} levels deep`);
+    } else if ((ch === ']' || ch === '}') && depth > 0) depth--;
+  }
+}
+
+/** Depth of a parsed tree, walked without recursion; names the first path past the limit. */
+function checkDepth(doc: unknown, file: string): void {
+  const todo: [unknown, string[]][] = [[doc, []]];
+  while (todo.length) {
+    const [v, path] = todo.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    if (path.length >= CONFIG_LIMITS.maxDepth) throw new ConfigError(path.slice(0, 8).join('.') + '…', `${file}: nested more than ${CONFIG_LIMITS.maxDepth} levels deep`);
+    for (const [k, c] of Object.entries(v)) todo.push([c, [...path, k]]);
+  }
+}
+
 /** Reads a YAML (or JSON, a YAML subset) config file; the top level must be a mapping. */
 export function loadConfigFile(file: string): ConfigTree {
-  if (!existsSync(file)) throw new WhittleError(`config file ${file} does not exist`);
+  const text = readRegularFile(file, { maxBytes: CONFIG_LIMITS.maxBytes, what: 'config file' }).toString('utf8');
+  checkNesting(text, file);
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(file, 'utf8'));
+    doc = parseYaml(text, { maxAliasCount: 100 });
   } catch (e) {
     throw new WhittleError(`config file ${file}: ${(e as Error).message.split('\n')[0]}`);
   }
   if (doc === null || doc === undefined) return {};
   if (!isPlain(doc)) throw new WhittleError(`config file ${file}: the top level must be a mapping of fields`);
+  checkDepth(doc, file);
   return doc;
 }
 
@@ -75,6 +127,7 @@ export function resolveRunConfig(layers: readonly ConfigLayer[]): RunConfig {
   const merged = mergeConfig(...layers.map((l) => l.values));
   const r = runConfigSchema.safeParse(merged);
   if (!r.success) throw configErrorFrom(r.error, layers);
+  checkRunSemantics(r.data);
   return r.data;
 }
 

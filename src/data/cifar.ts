@@ -3,10 +3,15 @@
  * bytes stored planar (1024 R, 1024 G, 1024 B, each row-major 32x32); we convert to NHWC on load so the
  * rest of Whittle only ever sees one layout.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, FormatError, WhittleError } from '../core/errors.js';
+import { readRegularFile, regularFileSize } from '../io/read-file.js';
 import type { ImageDataset } from './types.js';
+
+/** Largest batch file read (the official CIFAR-100 train.bin is 154 MB) and class-name file. */
+const MAX_BATCH_BYTES = 512 * 2 ** 20;
+const MAX_NAMES_BYTES = 1 << 20;
 
 export const CIFAR_SIDE = 32;
 export const CIFAR_PLANE = CIFAR_SIDE * CIFAR_SIDE;
@@ -117,7 +122,7 @@ function requireFile(file: string, what: string): void {
 
 function readExisting(file: string, what: string): Buffer {
   requireFile(file, what);
-  return readFileSync(file);
+  return readRegularFile(file, { maxBytes: MAX_BATCH_BYTES, what: `${what} batch` });
 }
 
 export function readCifar10File(file: string): CifarRecords {
@@ -130,7 +135,7 @@ export function readCifar100File(file: string, opts: { label?: 'fine' | 'coarse'
 
 /** One class name per non-empty line; the count must match. */
 export function readClassNames(file: string, expected: number): string[] {
-  const names = readFileSync(file, 'utf8').split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+  const names = readRegularFile(file, { maxBytes: MAX_NAMES_BYTES, what: 'class-name file' }).toString('utf8').split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
   if (names.length !== expected) {
     throw new FormatError(file, `expected ${expected} class names (one per line), found ${names.length}`);
   }
@@ -160,11 +165,12 @@ export function loadCifar10(dir: string, opts: { batches?: Cifar10Batch[] } = {}
   let n = 0;
   for (const f of files) {
     requireFile(f, 'CIFAR-10');
-    n += countRecords(statSync(f).size, f, CIFAR10_LAYOUT);
+    n += countRecords(regularFileSize(f, { maxBytes: MAX_BATCH_BYTES, what: 'CIFAR-10 batch' }), f, CIFAR10_LAYOUT);
   }
   const out = { images: new Uint8Array(n * CIFAR_IMAGE_BYTES), labels: new Int32Array(n), n };
   let at = 0;
-  for (const f of files) at += parseCifarInto(readFileSync(f), f, CIFAR10_LAYOUT, out, at);
+  // parseCifarInto re-checks each file's record count against the space sized above
+  for (const f of files) at += parseCifarInto(readExisting(f, 'CIFAR-10'), f, CIFAR10_LAYOUT, out, at);
   const meta = join(root, 'batches.meta.txt');
   const classNames = existsSync(meta) ? readClassNames(meta, 10) : [...CIFAR10_CLASSES];
   return { name: 'cifar10', ...out, height: 32, width: 32, channels: 3, numClasses: 10, classNames };

@@ -201,8 +201,13 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions = {}): unknown 
         const state = pop();
         const obj = top();
         if (obj instanceof PyObject) obj.state = state;
-        else if (obj instanceof Map && state instanceof Map) for (const [k, v] of state) obj.set(k, v);
-        else if (obj && typeof obj === 'object' && 'setState' in obj) (obj as { setState(s: unknown): void }).setState(state);
+        else if (obj instanceof Map) {
+          if (state instanceof Map) for (const [k, v] of state) obj.set(k, v);
+        } else if (obj && typeof obj === 'object' && 'setState' in obj) (obj as { setState(s: unknown): void }).setState(state);
+        else if (obj instanceof PyGlobal) fail(`refusing BUILD on the global ${obj.qualname}: it would set attributes of a class or function`);
+        else if (obj === null || typeof obj !== 'object' || Array.isArray(obj) || obj instanceof Set || obj instanceof Uint8Array) {
+          fail(`BUILD on a ${obj === null ? 'None' : Array.isArray(obj) ? 'list/tuple' : typeof obj}`);
+        }
         break;
       }
       case 0x71: put(r.u8(), top()); break; // BINPUT

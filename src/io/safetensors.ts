@@ -99,44 +99,82 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
+/** Limits of the safetensors reference implementation (MAX_HEADER_SIZE) and of tensor ranks. */
+export const SAFETENSORS_MAX_HEADER = 100_000_000;
+const MAX_RANK = 32;
+
+const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * Reads a safetensors buffer, validating it exactly as the reference implementation does before anything is
+ * copied: the header length fits the file and the 100 MB limit, the header is UTF-8 JSON starting with `{`,
+ * every entry has a known dtype, a shape of non-negative integers and integer `data_offsets`; sorted by offset
+ * the tensors are contiguous from 0, do not overlap, cover the data to its last byte, and each byte range is
+ * exactly dtype size × shape product. `__metadata__` must map strings to strings.
+ */
 export function readSafetensors(buf: Uint8Array, fileName = '<buffer>'): SafetensorsFile {
-  if (buf.length < 8) throw new FormatError(fileName, `safetensors: file is ${buf.length} bytes, too short for a header`);
+  const fail = (msg: string): never => {
+    throw new FormatError(fileName, `safetensors: ${msg}`);
+  };
+  if (buf.length < 8) fail(`file is ${buf.length} bytes, too short for a header`);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const headerLen = Number(dv.getBigUint64(0, true));
-  if (headerLen > buf.length - 8 || headerLen > 100_000_000) {
-    throw new FormatError(fileName, `safetensors: header length ${headerLen} exceeds file size ${buf.length}`);
-  }
-  let header: Record<string, unknown>;
+  const declared = dv.getBigUint64(0, true);
+  if (declared > BigInt(SAFETENSORS_MAX_HEADER)) fail(`header length ${declared} exceeds the ${SAFETENSORS_MAX_HEADER}-byte limit`);
+  const headerLen = Number(declared);
+  if (headerLen > buf.length - 8) fail(`header length ${headerLen} exceeds file size ${buf.length}`);
+  if (headerLen === 0 || buf[8] !== 0x7b) fail('header does not start with "{"');
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + headerLen)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(8, 8 + headerLen)));
   } catch (e) {
-    throw new FormatError(fileName, `safetensors: header is not valid JSON (${(e as Error).message})`);
+    fail(`header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
-  if (!header || typeof header !== 'object' || Array.isArray(header)) throw new FormatError(fileName, 'safetensors: header is not a JSON object');
+  if (!header || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object');
   const dataStart = 8 + headerLen;
-  const tensors = new Map<string, SafeTensor>();
+  const dataLen = buf.length - dataStart;
+  const entries: [string, SafeDType, number[], number, number][] = [];
   let metadata: Record<string, string> = {};
-  for (const [name, v] of Object.entries(header)) {
+  for (const [name, v] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      metadata = v as Record<string, string>;
+      metadata = readMetadata(v, fail);
       continue;
     }
-    const e = v as { dtype: SafeDType; shape: number[]; data_offsets: [number, number] };
-    if (!e || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets) || e.data_offsets.length !== 2) {
-      throw new FormatError(fileName, `safetensors: tensor "${name}" lacks a shape or data_offsets array`);
+    const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
+    const field = (f: string) => `tensor "${name.slice(0, 200)}" field "${f}"`;
+    if (!e || typeof e !== 'object' || Array.isArray(e)) fail(`tensor "${name.slice(0, 200)}" is not an object`);
+    const { dtype, shape, data_offsets: offs } = e!;
+    if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype)) fail(`${field('dtype')}: unknown dtype ${JSON.stringify(dtype)?.slice(0, 40)}`);
+    if (!Array.isArray(shape) || shape.length > MAX_RANK || !shape.every(isIndex)) fail(`${field('shape')} must be a list of at most ${MAX_RANK} non-negative integers`);
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every(isIndex)) fail(`${field('data_offsets')} must be two non-negative integers`);
+    const [a, b] = offs as [number, number];
+    if (b < a) fail(`${field('data_offsets')}: end ${b} before start ${a}`);
+    let n = 1;
+    for (const d of shape as number[]) {
+      n *= d;
+      if (!Number.isSafeInteger(n * 8)) fail(`${field('shape')}: element count overflows`);
     }
-    if (!(e.dtype in BYTES)) throw new FormatError(fileName, `safetensors: tensor "${name}" has unknown dtype ${e.dtype}`);
-    const [a, b] = e.data_offsets;
-    const n = e.shape.reduce((x, y) => x * y, 1);
-    if (b - a !== n * BYTES[e.dtype]) {
-      throw new FormatError(fileName, `safetensors: tensor "${name}" byte range ${a}..${b} does not match shape [${e.shape}] ${e.dtype}`);
+    if (b - a !== n * BYTES[dtype as SafeDType]) {
+      fail(`${field('data_offsets')}: byte range ${a}..${b} (${b - a} bytes) does not match shape [${shape}] ${dtype} (${n * BYTES[dtype as SafeDType]} bytes)`);
     }
-    if (dataStart + b > buf.length) {
-      throw new FormatError(fileName, `safetensors: tensor "${name}" ends at byte ${dataStart + b}, beyond the file's ${buf.length} bytes (truncated?)`);
-    }
-    tensors.set(name, { dtype: e.dtype, shape: e.shape, bytes: buf.slice(dataStart + a, dataStart + b) });
+    entries.push([name, dtype as SafeDType, shape as number[], a, b]);
   }
+  // Contiguous, non-overlapping, covering the data exactly (the reference's validate()).
+  const sorted = entries.slice().sort((x, y) => x[3] - y[3] || x[4] - y[4]);
+  let end = 0;
+  for (const [name, , , a, b] of sorted) {
+    if (a !== end) fail(`tensor "${name.slice(0, 200)}" starts at byte ${a}, expected ${end} (${a < end ? 'overlapping' : 'a gap between'} tensors)`);
+    end = b;
+  }
+  if (end !== dataLen) fail(`tensors cover ${end} bytes of data but the file holds ${dataLen} after the header (${end > dataLen ? 'truncated' : 'trailing bytes'})`);
+  const tensors = new Map<string, SafeTensor>();
+  for (const [name, dtype, shape, a, b] of entries) tensors.set(name, { dtype, shape, bytes: buf.slice(dataStart + a, dataStart + b) });
   return { tensors, metadata };
+}
+
+function readMetadata(v: unknown, fail: (m: string) => never): Record<string, string> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return fail('"__metadata__" must be an object of strings');
+  for (const [k, x] of Object.entries(v)) if (typeof x !== 'string') fail(`"__metadata__" field "${k.slice(0, 200)}" is not a string`);
+  return v as Record<string, string>;
 }
 
 export type TensorInput =

@@ -11,6 +11,7 @@ import { ModifiedResNet } from './modified-resnet.js';
 import { TextTransformer } from './text.js';
 import { VisionTransformer } from './vit.js';
 import { ClipWeights, type StateDict } from './weights.js';
+import { checkClipStateDict } from './check.js';
 
 /** Keys present in official archives that are not weights (deleted by build_model). */
 const NON_WEIGHTS = ['input_resolution', 'context_length', 'vocab_size'];
@@ -30,11 +31,20 @@ export class ClipModel {
     const sd = new Map(stateDict);
     for (const k of NON_WEIGHTS) sd.delete(k);
     this.config = inferConfig(sd);
+    checkClipStateDict(sd, this.config);
     this.weights = new ClipWeights(sd);
-    this.visual = typeof this.config.visionLayers === 'number'
-      ? new VisionTransformer(this.weights, this.config)
-      : new ModifiedResNet(this.weights, this.config);
-    this.text = new TextTransformer(this.weights, this.config);
+    let visual: VisionTransformer | ModifiedResNet | undefined;
+    try {
+      visual = typeof this.config.visionLayers === 'number'
+        ? new VisionTransformer(this.weights, this.config)
+        : new ModifiedResNet(this.weights, this.config);
+      this.text = new TextTransformer(this.weights, this.config);
+    } catch (e) {
+      if (visual instanceof VisionTransformer) visual.dispose();
+      this.weights.dispose();
+      throw e;
+    }
+    this.visual = visual;
   }
 
   get inputResolution(): number {

@@ -45,7 +45,17 @@ export function centerCropOffsets(w: number, h: number, n: number): [number, num
   return [roundHalfEven((w - n) / 2), roundHalfEven((h - n) / 2)];
 }
 
+/** Widest aspect ratio accepted: the shorter side is resized to n, so the longer becomes n · ratio. */
+export const MAX_ASPECT = 50;
+
+/** Throws a ShapeError for empty images and aspect ratios beyond MAX_ASPECT (`what` names the source). */
+export function checkImageSize(w: number, h: number, what = 'image'): void {
+  if (!(Number.isSafeInteger(w) && Number.isSafeInteger(h) && w > 0 && h > 0)) throw new ShapeError(`${what}: size ${w}×${h} is not a positive integer size`);
+  if (Math.max(w, h) > MAX_ASPECT * Math.min(w, h)) throw new ShapeError(`${what}: aspect ratio of ${w}×${h} is beyond 1:${MAX_ASPECT}`);
+}
+
 function channelsOf(img: ImageLike): number {
+  checkImageSize(img.width, img.height);
   const c = img.channels ?? img.data.length / (img.width * img.height);
   if (![1, 2, 3, 4].includes(c) || img.data.length !== img.width * img.height * c) {
     throw new ShapeError(`image data has ${img.data.length} bytes, not ${img.width}×${img.height}×{1,2,3,4}`);

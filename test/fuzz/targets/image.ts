@@ -97,6 +97,6 @@ export const imageTarget: FuzzTarget = {
     }
     const file = join(work, 'image');
     writeFileSync(file, bytes);
-    preprocess(await decodeImageFile(file), 32);
+    preprocess(await decodeImageFile(file), 224);
   },
 };
