@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, WhittleError } from '../core/errors.js';
 import { readRegularFile } from '../io/read-file.js';
+import { pathName, tooDeep } from '../io/json-limits.js';
 import { runConfigSchema, type RunConfig } from './run-config.js';
 import { checkRunSemantics } from './semantics.js';
 
@@ -73,17 +74,6 @@ function checkNesting(text: string, file: string): void {
   }
 }
 
-/** Depth of a parsed tree, walked without recursion; names the first path past the limit. */
-function checkDepth(doc: unknown, file: string): void {
-  const todo: [unknown, string[]][] = [[doc, []]];
-  while (todo.length) {
-    const [v, path] = todo.pop()!;
-    if (!v || typeof v !== 'object') continue;
-    if (path.length >= CONFIG_LIMITS.maxDepth) throw new ConfigError(path.slice(0, 8).join('.') + '…', `${file}: nested more than ${CONFIG_LIMITS.maxDepth} levels deep`);
-    for (const [k, c] of Object.entries(v)) todo.push([c, [...path, k]]);
-  }
-}
-
 /** Reads a YAML (or JSON, a YAML subset) config file; the top level must be a mapping. */
 export function loadConfigFile(file: string): ConfigTree {
   const text = readRegularFile(file, { maxBytes: CONFIG_LIMITS.maxBytes, what: 'config file' }).toString('utf8');
@@ -96,7 +86,8 @@ export function loadConfigFile(file: string): ConfigTree {
   }
   if (doc === null || doc === undefined) return {};
   if (!isPlain(doc)) throw new WhittleError(`config file ${file}: the top level must be a mapping of fields`);
-  checkDepth(doc, file);
+  const deep = tooDeep(doc, CONFIG_LIMITS.maxDepth);
+  if (deep) throw new ConfigError(pathName(deep), `${file}: nested more than ${CONFIG_LIMITS.maxDepth} levels deep`);
   return doc;
 }
 

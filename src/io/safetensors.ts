@@ -44,18 +44,24 @@ export function toTypedArray(t: SafeTensor): Float32Array | Int8Array | Uint8Arr
   }
 }
 
-/** IEEE half → float32. */
+let HALF_TABLE: Float32Array | undefined;
+
+/** IEEE half → float32, through a 65,536-entry table (built once; the arithmetic is exact in float32). */
 export function halfToFloat32(h: Uint16Array): Float32Array {
-  const out = new Float32Array(h.length);
-  for (let i = 0; i < h.length; i++) {
-    const x = h[i];
-    const sign = x & 0x8000 ? -1 : 1;
-    const exp = (x >> 10) & 0x1f;
-    const frac = x & 0x3ff;
-    if (exp === 0) out[i] = sign * frac * 2 ** -24;
-    else if (exp === 31) out[i] = frac ? NaN : sign * Infinity;
-    else out[i] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  if (!HALF_TABLE) {
+    HALF_TABLE = new Float32Array(65536);
+    for (let x = 0; x < 65536; x++) {
+      const sign = x & 0x8000 ? -1 : 1;
+      const exp = (x >> 10) & 0x1f;
+      const frac = x & 0x3ff;
+      if (exp === 0) HALF_TABLE[x] = sign * frac * 2 ** -24;
+      else if (exp === 31) HALF_TABLE[x] = frac ? NaN : sign * Infinity;
+      else HALF_TABLE[x] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
+    }
   }
+  const table = HALF_TABLE;
+  const out = new Float32Array(h.length);
+  for (let i = 0; i < h.length; i++) out[i] = table[h[i]];
   return out;
 }
 

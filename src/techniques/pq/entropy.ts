@@ -117,7 +117,23 @@ export function huffmanEncode(symbols: ArrayLike<number>, k: number): HuffmanStr
   return { lengths, data, bitLength: bits, count: symbols.length };
 }
 
+/** Longest code the decoder accepts (the encoder limits lengths to 24). */
+export const MAX_CODE_LENGTH = 24;
+
+/** Throws unless the code lengths form a prefix code (each ≤ MAX_CODE_LENGTH, Kraft sum ≤ 1, some symbol used). */
+export function checkCodeLengths(lengths: Uint8Array): void {
+  let kraft = 0;
+  for (let s = 0; s < lengths.length; s++) {
+    if (lengths[s] > MAX_CODE_LENGTH) throw new Error(`huffman: code length ${lengths[s]} of symbol ${s} exceeds ${MAX_CODE_LENGTH}`);
+    if (lengths[s]) kraft += 2 ** -lengths[s];
+  }
+  if (kraft === 0) throw new Error('huffman: no symbol has a code');
+  if (kraft > 1) throw new Error(`huffman: code lengths are over-subscribed (Kraft sum ${kraft} > 1), not a prefix code`);
+}
+
 export function huffmanDecode(lengths: Uint8Array, data: Uint8Array, count: number): Int32Array {
+  checkCodeLengths(lengths);
+  if (!Number.isSafeInteger(count) || count < 0 || count > data.length * 8) throw new Error(`huffman: ${count} symbols cannot fit in ${data.length} bytes`);
   const { order, maxLen } = canonical(lengths);
   // first[l]: first canonical code of length l; index[l]: its position in `order`; cnt[l]: codes of length l.
   const cnt = new Int32Array(maxLen + 2);

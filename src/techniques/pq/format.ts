@@ -13,7 +13,7 @@
  * Metadata: format = "whittle-pq", version, topology_encoding = "deflate", layers (per quantised layer: kernel shape, block size, K, m, bits, coding, #codes), user (the model's
  * user-defined metadata). Codes are ordered block-major (row j·cout + o, blocks.ts), m per block.
  */
-import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
+import { deflateSync, strFromU8, strToU8 } from 'fflate';
 import { tf, tfl } from '../../engine/tf.js';
 import { FormatError } from '../../core/errors.js';
 import { float32ToHalf, readSafetensors, toTypedArray, writeSafetensors, type TensorInput } from '../../io/safetensors.js';
@@ -24,6 +24,7 @@ import { huffmanDecode, huffmanEncode } from './entropy.js';
 import { bitsPerIndex } from './size.js';
 import { isPQLayer } from './layers.js';
 import { toFloatModel, topologyOf } from './convert.js';
+import { PQ_LIMITS, checkLayerMeta, checkTopology, inflateBounded, parseJsonField } from './format-check.js';
 
 export const PQ_FORMAT = 'whittle-pq';
 export const PQ_FORMAT_VERSION = '1';
@@ -106,34 +107,28 @@ export interface DecodedPQFile {
   user: Record<string, unknown>;
 }
 
-function parseJson<T>(s: string | undefined, field: string, file: string): T {
-  if (s === undefined) throw new FormatError(file, `metadata field "${field}" missing`);
-  try {
-    return JSON.parse(s) as T;
-  } catch (e) {
-    throw new FormatError(file, `metadata field "${field}" is not JSON (${(e as Error).message})`);
-  }
-}
-
 /** Dense kernels of every quantised layer, decoded from the file's tensors (no tfjs involved). */
 export function decodeKernels(bytes: Uint8Array, file = '<buffer>'): { kernels: Map<string, Float32Array>; meta: ReturnType<typeof readMeta> } {
   const meta = readMeta(bytes, file);
   const kernels = new Map<string, Float32Array>();
   for (const [name, l] of Object.entries(meta.layers)) {
     const key = `${name}/kernel`;
-    const cb = meta.st.tensors.get(`${key}.codebook`);
-    const codes = meta.st.tensors.get(`${key}.codes`);
-    if (!cb || !codes) throw new FormatError(file, `layer "${name}": ${key}.codebook or ${key}.codes missing`);
-    const codebook = toTypedArray(cb) as Float32Array;
+    const codes = meta.st.tensors.get(`${key}.codes`)!;
+    const codebook = toTypedArray(meta.st.tensors.get(`${key}.codebook`)!) as Float32Array;
     let local: Int32Array;
-    if (l.coding === 'huffman') {
-      const lens = meta.st.tensors.get(`${key}.code_lengths`);
-      if (!lens) throw new FormatError(file, `layer "${name}": ${key}.code_lengths missing`);
-      const rows = huffmanDecode(lens.bytes, codes.bytes, l.count);
-      local = rows.map((r, i) => r - (i % l.subspaces) * l.k);
-    } else {
-      local = unpackBits(codes.bytes, l.bits, l.count);
+    try {
+      if (l.coding === 'huffman') {
+        const rows = huffmanDecode(meta.st.tensors.get(`${key}.code_lengths`)!.bytes, codes.bytes, l.count);
+        local = rows.map((r, i) => r - (i % l.subspaces) * l.k);
+      } else {
+        local = unpackBits(codes.bytes, l.bits, l.count);
+      }
+    } catch (e) {
+      throw new FormatError(file, `layer "${name}": ${key}.codes does not decode (${(e as Error).message})`);
     }
+    // a code outside its sub-space's K centroids would read another sub-space's (or no) centroid
+    const bad = local.findIndex((c) => c < 0 || c >= l.k);
+    if (bad >= 0) throw new FormatError(file, `layer "${name}": code ${bad} is ${local[bad]}, outside 0..${l.k - 1} of its sub-space`);
     kernels.set(key, decodeKernel({ shape: l.shape, blockSize: l.blockSize, k: l.k, subspaces: l.subspaces, codebook, codes: local }));
   }
   return { kernels, meta };
@@ -141,48 +136,67 @@ export function decodeKernels(bytes: Uint8Array, file = '<buffer>'): { kernels: 
 
 function readMeta(bytes: Uint8Array, file: string) {
   const st = readSafetensors(bytes, file);
-  if (st.metadata.format !== PQ_FORMAT) throw new FormatError(file, `not a ${PQ_FORMAT} file (format = ${JSON.stringify(st.metadata.format)})`);
-  if (st.metadata.version !== PQ_FORMAT_VERSION) throw new FormatError(file, `unsupported ${PQ_FORMAT} version ${st.metadata.version}`);
+  if (st.metadata.format !== PQ_FORMAT) throw new FormatError(file, `not a ${PQ_FORMAT} file (format = ${JSON.stringify(st.metadata.format)?.slice(0, 60)})`);
+  if (st.metadata.version !== PQ_FORMAT_VERSION) throw new FormatError(file, `unsupported ${PQ_FORMAT} version ${st.metadata.version.slice(0, 60)}`);
   let topologyText = st.metadata.topology;
   const packed = st.tensors.get(TOPOLOGY_TENSOR);
   if (topologyText === undefined && packed) {
+    if (packed.dtype !== 'U8') throw new FormatError(file, `tensor ${TOPOLOGY_TENSOR} is ${packed.dtype}, expected U8`);
     try {
-      topologyText = strFromU8(inflateSync(packed.bytes));
+      topologyText = strFromU8(inflateBounded(packed.bytes, PQ_LIMITS.maxTopologyBytes, file, `tensor ${TOPOLOGY_TENSOR}`));
     } catch (e) {
-      throw new FormatError(file, `tensor ${TOPOLOGY_TENSOR} does not inflate (${(e as Error).message})`);
+      if (e instanceof FormatError) throw e;
+      throw new FormatError(file, `tensor ${TOPOLOGY_TENSOR} is not UTF-8 (${(e as Error).message})`);
     }
   }
-  return {
-    st,
-    topology: parseJson<Record<string, unknown>>(topologyText, 'topology', file),
-    layers: parseJson<Record<string, PQLayerMeta>>(st.metadata.layers, 'layers', file),
-    user: parseJson<Record<string, unknown>>(st.metadata.user, 'user', file),
-  };
+  const topology = parseJsonField<Record<string, unknown>>(topologyText, 'topology', file);
+  checkTopology(topology, file);
+  const rawLayers = parseJsonField<Record<string, unknown>>(st.metadata.layers, 'layers', file);
+  const layers: Record<string, PQLayerMeta> = {};
+  for (const [name, l] of Object.entries(rawLayers)) layers[name] = checkLayerMeta(name, l, st.tensors, file);
+  return { st, topology, layers, user: parseJsonField<Record<string, unknown>>(st.metadata.user, 'user', file) };
 }
 
 /** Rebuilds a runnable tfjs model (plain layers, dense decoded kernels) from the file's bytes. */
 export async function decodePQModel(data: Uint8Array | ArrayBuffer, file = '<buffer>'): Promise<DecodedPQFile> {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
   const { kernels, meta } = decodeKernels(bytes, file);
-  const model = await tfl.models.modelFromJSON({ modelTopology: meta.topology as tf.io.ModelJSON['modelTopology'] });
-  if (Object.keys(meta.user).length) model.setUserDefinedMetadata(meta.user);
-  const params = modelParams(model);
-  const values: tf.Tensor[] = [];
+  const model = await buildFromTopology(meta.topology, file);
   try {
+    if (Object.keys(meta.user).length) model.setUserDefinedMetadata(meta.user);
+    const params = modelParams(model);
+    const used = new Set<string>([TOPOLOGY_TENSOR]);
+    for (const name of Object.keys(meta.layers)) for (const s of ['codebook', 'codes', 'code_lengths']) used.add(`${name}/kernel.${s}`);
+    const values: { p: (typeof params)[number]; v: Float32Array }[] = [];
     for (const p of params) {
       const k = kernels.get(p.key);
       const t = meta.st.tensors.get(p.key);
-      let v: Float32Array;
-      if (k) v = k;
-      else if (t) v = toTypedArray(t) as Float32Array;
-      else throw new FormatError(file, `parameter "${p.key}" missing`);
-      if (v.length !== p.variable.size) throw new FormatError(file, `parameter "${p.key}" has ${v.length} values, the model needs [${p.variable.shape}]`);
-      const tv = tf.tensor(v, p.variable.shape);
-      values.push(tv);
-      p.variable.assign(tv);
+      const shape = k ? meta.layers[p.key.slice(0, -'/kernel'.length)].shape : t?.shape;
+      if (!shape) throw new FormatError(file, `parameter "${p.key}" missing`);
+      if (t && !k && t.dtype !== 'F32') throw new FormatError(file, `parameter "${p.key}" is ${t.dtype}, the model needs F32`);
+      if (shape.length !== p.variable.shape.length || shape.some((d, i) => d !== p.variable.shape[i])) {
+        throw new FormatError(file, `parameter "${p.key}" has shape [${shape}], the model needs [${p.variable.shape}]`);
+      }
+      used.add(p.key);
+      values.push({ p, v: k ?? (toTypedArray(t!) as Float32Array) });
     }
-  } finally {
-    values.forEach((t) => t.dispose());
+    const unused = [...meta.st.tensors.keys()].filter((k) => !used.has(k));
+    if (unused.length) throw new FormatError(file, `tensor "${unused[0].slice(0, 100)}" belongs to no layer of the topology`);
+    tf.tidy(() => values.forEach(({ p, v }) => p.variable.assign(tf.tensor(v, p.variable.shape))));
+  } catch (e) {
+    model.dispose();
+    throw e;
   }
   return { model, layers: meta.layers, user: meta.user };
+}
+
+/** modelFromJSON, with whatever it allocated before failing disposed and the failure typed. */
+async function buildFromTopology(topology: Record<string, unknown>, file: string): Promise<tfl.LayersModel> {
+  const before = new Set(Object.keys(tf.engine().registeredVariables));
+  try {
+    return await tfl.models.modelFromJSON({ modelTopology: topology as tf.io.ModelJSON['modelTopology'] });
+  } catch (e) {
+    for (const [name, v] of Object.entries(tf.engine().registeredVariables)) if (!before.has(name)) v.dispose();
+    throw new FormatError(file, `topology does not build a model (${(e as Error).message.split('\n')[0].slice(0, 200)})`);
+  }
 }

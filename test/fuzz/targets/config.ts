@@ -47,7 +47,10 @@ function configText(rng: Rng): { label: string; text: string } {
     }
     default: {
       const m = mutateJson(rng, seed);
-      return { label: `tree ${m.label}`, text: rng.int(2) ? stringifyJson(m.value) : stringify(JSON.parse(stringifyJson(m.value).length < 1e5 ? stringifyJson(m.value) : '{}')) };
+      const json = stringifyJson(m.value);
+      // YAML text only for trees the yaml library itself can serialise (deep-nesting cases stay JSON)
+      const asJson = m.label.includes('deep') || rng.int(2) === 1;
+      return { label: `tree ${m.label} as ${asJson ? 'JSON' : 'YAML'}`, text: asJson ? json : stringify(m.value) };
     }
   }
 }
