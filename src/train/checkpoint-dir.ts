@@ -1,7 +1,8 @@
 /** Naming and discovery of checkpoint directories inside a run directory. */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatError } from '../core/errors.js';
+import { readRegularFile } from '../io/read-file.js';
 
 export const LATEST = 'latest';
 
@@ -11,8 +12,8 @@ export const ckptName = (iteration: number) => `ckpt-${String(iteration).padStar
 export function latestCheckpoint(runDir: string): string | undefined {
   const p = join(runDir, LATEST);
   if (!existsSync(p)) return undefined;
-  const name = readFileSync(p, 'utf8').trim();
-  if (!/^ckpt-[\w.-]+$/.test(name)) throw new FormatError(p, `does not name a checkpoint directory (got "${name.slice(0, 80)}")`);
+  const name = readRegularFile(p, { maxBytes: 4096, what: 'checkpoint pointer' }).toString('utf8').trim();
+  if (!/^ckpt-[\w.-]+$/.test(name) || name.includes('..')) throw new FormatError(p, `does not name a checkpoint directory (got "${name.slice(0, 80)}")`);
   return join(runDir, name);
 }
 

@@ -1,9 +1,11 @@
 /** Reading a checkpoint back, verifying every file against the manifest in state.json. */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { FormatError, WhittleError } from '../core/errors.js';
 import { readSafetensors, toTypedArray } from '../io/safetensors.js';
+import { readRegularFile } from '../io/read-file.js';
+import { pathName, tooDeep } from '../io/json-limits.js';
 import type { CheckpointMeta, LoadedCheckpoint } from './checkpoint.js';
 import { latestCheckpoint, listCheckpoints } from './checkpoint-dir.js';
 import type { OptimizerState } from './optim/optimizer.js';
@@ -26,11 +28,17 @@ export function resolveCheckpointDir(path: string): string {
   throw new WhittleError(`no checkpoint in ${path} (neither state.json nor a "latest" pointer)`);
 }
 
+/** Largest state.json / model.json read (a run's history and topology are far smaller). */
+const MAX_JSON_BYTES = 64 * 2 ** 20;
+/** Deepest JSON accepted in state.json and model.json (tfjs topologies are ~10 deep). */
+export const MAX_CHECKPOINT_JSON_DEPTH = 64;
+
 function readChecked(dir: string, name: string, expect: { bytes: number; sha256: string } | undefined): Uint8Array {
   const file = join(dir, name);
   if (!existsSync(file)) throw new FormatError(file, 'missing from the checkpoint');
-  const b = readFileSync(file);
   if (!expect) throw new FormatError(join(dir, 'state.json'), `has no manifest entry for ${name}`);
+  // the manifest says how big the file is: nothing larger is read
+  const b = readRegularFile(file, { maxBytes: expect.bytes, what: 'checkpoint file' });
   if (b.length !== expect.bytes) throw new FormatError(file, `is ${b.length} bytes, the checkpoint recorded ${expect.bytes} (truncated or corrupt)`);
   const h = createHash('sha256').update(b).digest('hex');
   if (h !== expect.sha256) throw new FormatError(file, `SHA-256 ${h.slice(0, 12)}… differs from the recorded ${expect.sha256.slice(0, 12)}… (corrupt)`);
@@ -64,8 +72,8 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
 
 function loadDir(dir: string): LoadedCheckpoint {
   const stateFile = join(dir, 'state.json');
-  if (!existsSync(stateFile) || !statSync(stateFile).isFile()) throw new FormatError(stateFile, 'missing from the checkpoint');
-  const state = parseTrainState(readFileSync(stateFile, 'utf8'), stateFile);
+  if (!existsSync(stateFile)) throw new FormatError(stateFile, 'missing from the checkpoint');
+  const state = parseTrainState(readRegularFile(stateFile, { maxBytes: MAX_JSON_BYTES, what: 'training state' }).toString('utf8'), stateFile);
   const f = state.files;
 
   const modelFile = join(dir, 'model.json');
@@ -75,6 +83,15 @@ function loadDir(dir: string): LoadedCheckpoint {
     model = JSON.parse(modelText);
   } catch (e) {
     throw new FormatError(modelFile, `not valid JSON (${(e as Error).message})`);
+  }
+  if (!model || typeof model !== 'object' || Array.isArray(model)) throw new FormatError(modelFile, 'is not a JSON object');
+  const deep = tooDeep(model, MAX_CHECKPOINT_JSON_DEPTH);
+  if (deep) throw new FormatError(modelFile, `field "${pathName(deep)}" is nested more than ${MAX_CHECKPOINT_JSON_DEPTH} deep`);
+  if (model.whittle !== undefined && (!model.whittle || typeof model.whittle !== 'object' || Array.isArray(model.whittle))) {
+    throw new FormatError(modelFile, 'field "whittle" is not an object');
+  }
+  if (model.modelTopology != null && (typeof model.modelTopology !== 'object' || Array.isArray(model.modelTopology))) {
+    throw new FormatError(modelFile, 'field "modelTopology" is not an object');
   }
 
   const weightsFile = join(dir, 'weights.safetensors');
@@ -92,6 +109,7 @@ function loadDir(dir: string): LoadedCheckpoint {
   const hookTensors: Record<string, Record<string, NamedArray>> = {};
   for (const [name, a] of arrays(readChecked(dir, 'hooks.safetensors', f['hooks.safetensors']), hooksFile)) {
     const i = name.indexOf('/');
+    if (i < 0) throw new FormatError(hooksFile, `tensor "${name.slice(0, 100)}" is not named <hook>/<name>`);
     (hookTensors[name.slice(0, i)] ??= {})[name.slice(i + 1)] = a;
   }
   return { dir, meta: model.whittle ?? {}, topology: model.modelTopology ?? null, weights, optimizer, hookTensors, state };

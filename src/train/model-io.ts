@@ -6,6 +6,7 @@ import { assertExportTarget } from './output-target.js';
 import { tf, tfl } from '../engine/tf.js';
 import { FormatError } from '../core/errors.js';
 import '../models/custom-layers.js';
+import { buildFromTopology, disposeVariablesSince, TOPOLOGY_LIMITS, variableNames } from '../models/topology-check.js';
 import { createModel, type ModelOptions } from '../models/registry.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta, type LoadedCheckpoint } from './checkpoint.js';
 import { captureWeights, restoreWeights } from './model-state.js';
@@ -21,24 +22,47 @@ export interface CheckpointModel {
 /** The model of a checkpoint (a run dir, its checkpoints/ folder, a ckpt-* dir, or one already loaded), with its weights. */
 export async function modelFromCheckpoint(from: string | LoadedCheckpoint): Promise<CheckpointModel> {
   const checkpoint = typeof from === 'string' ? loadCheckpoint(from) : from;
+  const modelFile = `${checkpoint.dir}/model.json`;
   let model: tfl.LayersModel | undefined;
   let rebuiltFrom: CheckpointModel['rebuiltFrom'] = 'topology';
   let why = 'no topology stored';
   if (checkpoint.topology) {
     try {
-      model = (await tfl.models.modelFromJSON({ modelTopology: checkpoint.topology as tf.io.ModelJSON['modelTopology'] })) as tfl.LayersModel;
+      model = await buildFromTopology(checkpoint.topology as Record<string, unknown>, modelFile);
     } catch (e) {
       why = (e as Error).message.split('\n')[0];
     }
   }
   if (!model) {
     const name = checkpoint.meta.modelName;
-    if (!name) throw new FormatError(`${checkpoint.dir}/model.json`, `cannot rebuild the model (${why}) and no whittle.modelName to fall back on`);
-    model = createModel(name, (checkpoint.meta.modelOptions ?? {}) as ModelOptions);
+    if (typeof name !== 'string' || !name) throw new FormatError(modelFile, `cannot rebuild the model (${why}) and no whittle.modelName to fall back on`);
+    model = createFromRegistry(name, checkpoint.meta.modelOptions, modelFile);
     rebuiltFrom = 'registry';
   }
-  restoreWeights(model, checkpoint.weights, `${checkpoint.dir}/weights.safetensors`);
+  try {
+    restoreWeights(model, checkpoint.weights, `${checkpoint.dir}/weights.safetensors`);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
   return { model, checkpoint, rebuiltFrom };
+}
+
+/** The registry fallback, with the stored options bounded (they size the weights) and failures typed. */
+function createFromRegistry(name: string, options: unknown, file: string): tfl.LayersModel {
+  const o = (options ?? {}) as ModelOptions;
+  if (typeof o !== 'object' || Array.isArray(o)) throw new FormatError(file, 'field "whittle.modelOptions" is not an object');
+  const input = Array.isArray(o.inputShape) ? o.inputShape.reduce((a: number, b: unknown) => a * (typeof b === 'number' ? b : NaN), 1) : 1;
+  if (!(input <= TOPOLOGY_LIMITS.maxInputElements) || !(o.numClasses === undefined || (Number.isInteger(o.numClasses) && o.numClasses <= TOPOLOGY_LIMITS.maxConfigNumber))) {
+    throw new FormatError(file, 'field "whittle.modelOptions" declares an input or class count beyond the limits');
+  }
+  const before = variableNames();
+  try {
+    return createModel(name, o);
+  } catch (e) {
+    disposeVariablesSince(before);
+    throw new FormatError(file, `cannot rebuild model "${name.slice(0, 60)}" from the registry (${(e as Error).message.split('\n')[0].slice(0, 200)})`);
+  }
 }
 
 /**

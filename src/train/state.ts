@@ -1,5 +1,6 @@
 /** The JSON part of a checkpoint (state.json) and its validation. */
 import { FormatError } from '../core/errors.js';
+import { pathName, tooDeep } from '../io/json-limits.js';
 import type { RngState } from '../core/rng.js';
 import type { EvalMetrics } from './metrics.js';
 
@@ -44,7 +45,13 @@ export interface TrainState {
   files: Record<string, { bytes: number; sha256: string }>;
 }
 
-const isInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+const isInt = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+/** A value for a message: primitives as JSON, containers by kind only (never stringified whole). */
+const show = (v: unknown) => (isObject(v) ? 'an object' : Array.isArray(v) ? 'a list' : String(JSON.stringify(v)).slice(0, 80));
+
+/** Deepest JSON accepted in state.json (hook states are a few levels deep). */
+export const MAX_STATE_DEPTH = 64;
 
 /** Parses state.json, naming the file and field at fault. */
 export function parseTrainState(text: string, file: string): TrainState {
@@ -54,14 +61,27 @@ export function parseTrainState(text: string, file: string): TrainState {
   } catch (e) {
     throw new FormatError(file, `not valid JSON (${(e as Error).message}); truncated or corrupt checkpoint?`);
   }
-  if (!s || typeof s !== 'object' || s.format !== 'whittle-train-state') throw new FormatError(file, 'not a Whittle training state (format field missing)');
-  if (s.version !== 1) throw new FormatError(file, `unsupported version ${String(s.version)}`);
+  if (!isObject(s) || s.format !== 'whittle-train-state') throw new FormatError(file, 'not a Whittle training state (format field missing)');
+  const deep = tooDeep(s, MAX_STATE_DEPTH);
+  if (deep) throw new FormatError(file, `field "${pathName(deep)}" is nested more than ${MAX_STATE_DEPTH} deep`);
+  if (s.version !== 1) throw new FormatError(file, `unsupported version ${show(s.version)}`);
   for (const f of ['epoch', 'stepInEpoch', 'iteration', 'epochs', 'stepsPerEpoch', 'seed']) {
-    if (!isInt(s[f])) throw new FormatError(file, `field "${f}" must be a non-negative integer, got ${JSON.stringify(s[f])}`);
+    if (!isInt(s[f])) throw new FormatError(file, `field "${f}" must be a non-negative integer, got ${show(s[f])}`);
   }
   for (const f of ['rng', 'hooks', 'epochAccum', 'optimizer', 'files']) {
-    if (!s[f] || typeof s[f] !== 'object') throw new FormatError(file, `field "${f}" is missing`);
+    if (!isObject(s[f])) throw new FormatError(file, `field "${f}" is missing or not an object`);
   }
   if (!Array.isArray(s.history)) throw new FormatError(file, 'field "history" must be an array');
+  for (const [name, e] of Object.entries(s.files as Record<string, unknown>)) {
+    if (!isObject(e) || !isInt(e.bytes) || typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256)) {
+      throw new FormatError(file, `field "files.${name.slice(0, 100)}" must be { bytes: integer, sha256: 64 hex digits }`);
+    }
+  }
+  const opt = s.optimizer as Record<string, unknown>;
+  if (typeof opt.kind !== 'string' || !isObject(opt.config) || !isObject(opt.steps)) {
+    throw new FormatError(file, 'field "optimizer" must be { kind: string, config: object, steps: object }');
+  }
+  const acc = s.epochAccum as Record<string, unknown>;
+  for (const f of ['lossSum', 'correct', 'n']) if (typeof acc[f] !== 'number') throw new FormatError(file, `field "epochAccum.${f}" must be a number, got ${show(acc[f])}`);
   return s as unknown as TrainState;
 }

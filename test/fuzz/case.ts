@@ -13,9 +13,15 @@ export interface CaseResult {
   error?: string;
 }
 
-export async function runCase(target: FuzzTarget, seed: number, index: number, corpusRoot: string, workRoot: string, onLabel?: (l: string) => void): Promise<CaseResult> {
+export async function runCase(
+  target: FuzzTarget,
+  seed: number,
+  index: number,
+  dirs: { corpus: string; work: string },
+  on: { label?: (l: string) => void; reading?: () => void } = {},
+): Promise<CaseResult> {
   const rng = Rng.derive(seed, `${target.name}#${index}`);
-  const work = join(workRoot, String(index));
+  const work = join(dirs.work, String(index));
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   let label = '';
@@ -26,10 +32,11 @@ export async function runCase(target: FuzzTarget, seed: number, index: number, c
     await target.run({
       rng,
       work,
-      corpus: join(corpusRoot, target.name),
+      corpus: join(dirs.corpus, target.name),
+      reading: () => on.reading?.(),
       label: (t) => {
         label = label ? `${label}; ${t}` : t;
-        onLabel?.(t);
+        on.label?.(t);
       },
     });
   } catch (e) {

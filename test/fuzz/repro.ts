@@ -13,6 +13,7 @@ await initBackend('cpu');
 await target.setup(join(root, reader));
 for (const i of indices) {
   const t0 = Date.now();
-  const r = await runCase(target, Number(seed), Number(i), root, join(root, 'work'), (l) => console.log(`#${i}: ${l}`));
-  console.log(`#${i} ${r.outcome} in ${Date.now() - t0} ms: ${r.error ?? ''}`);
+  let t1 = t0;
+  const r = await runCase(target, Number(seed), Number(i), { corpus: root, work: join(root, 'work') }, { label: (l) => console.log(`#${i}: ${l}`), reading: () => (t1 = Date.now()) });
+  console.log(`#${i} ${r.outcome}: made in ${t1 - t0} ms, read in ${Date.now() - t1} ms: ${r.error ?? ''}`);
 }

@@ -38,6 +38,8 @@ export interface ReaderReport {
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const SETUP_TIMEOUT_MS = 120_000;
+/** Time to make one mutated input (the mutator's work, not the reader's). */
+const MAKE_TIMEOUT_MS = 60_000;
 
 function rssOf(pid: number): number {
   try {
@@ -75,7 +77,11 @@ class Worker {
         finish({ type: 'killed', outcome, error });
       };
       const onMessage = (m: FromWorker) => {
-        if (m.type !== 'ready') finish(m);
+        if (m.type === 'reading') {
+          // the input is made: the reader's own time budget starts now
+          clearTimeout(timer);
+          timer = setTimeout(() => kill('hang', `reader gave no result after ${timeoutMs} ms`), timeoutMs);
+        } else if (m.type !== 'ready') finish(m);
       };
       const onExit = (code: number | null, signal: string | null) => {
         this.child = undefined;
@@ -83,7 +89,7 @@ class Worker {
         const oom = /heap out of memory|Allocation failed/i.test(this.stderr);
         finish({ type: 'killed', outcome: oom ? 'memory' : 'crash', error: `worker exited (code ${code}, signal ${signal}): ${tail}` });
       };
-      const timer = setTimeout(() => kill('hang', `no result after ${timeoutMs} ms`), timeoutMs);
+      let timer = setTimeout(() => kill('hang', `no input made after ${MAKE_TIMEOUT_MS} ms (mutator)`), msg.type === 'setup' ? timeoutMs : MAKE_TIMEOUT_MS);
       const poll = setInterval(() => {
         const rss = rssOf(child.pid!);
         if (rss > this.maxRss) kill('memory', `RSS ${(rss / 2 ** 20).toFixed(0)} MiB over the ${(this.maxRss / 2 ** 20).toFixed(0)} MiB budget`);

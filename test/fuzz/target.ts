@@ -9,6 +9,8 @@ export interface CaseContext {
   corpus: string;
   /** Names the mutation, for the report and for reproducing a failure. */
   label(text: string): void;
+  /** Called once the input is made, right before the reader runs: the time budget counts from here. */
+  reading(): void;
 }
 
 export interface FuzzTarget {

@@ -14,6 +14,7 @@ export type ToWorker = { type: 'setup'; reader: string } | { type: 'case'; reade
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'setup-done'; reader: string }
+  | { type: 'reading' }
   | ({ type: 'result' } & CaseResult);
 
 const send = (m: FromWorker) => process.send!(m);
@@ -37,7 +38,8 @@ process.on('message', (m: ToWorker) => {
       await setup(m.reader);
       send({ type: 'setup-done', reader: m.reader });
     } else {
-      send({ type: 'result', ...(await runCase(TARGETS[m.reader], m.seed, m.index, corpusRoot, workRoot)) });
+      const dirs = { corpus: corpusRoot, work: workRoot };
+      send({ type: 'result', ...(await runCase(TARGETS[m.reader], m.seed, m.index, dirs, { reading: () => send({ type: 'reading' }) })) });
     }
   })();
 });

@@ -1,6 +1,6 @@
 /**
  * Validation of an untrusted PQ model file (format.ts) before anything is decoded or built: the deflated
- * topology inflates within a bound, parsed JSON stays shallow, layer configs hold no absurd sizes, every
+ * topology inflates within a bound, parsed JSON stays shallow (layer configs: src/models/topology-check.ts), every
  * quantised layer's metadata is self-consistent and matches its tensors (dtype, shape, stream lengths).
  * Pure TypeScript (runs in the browser decoder). Every failure is a FormatError naming the file and field.
  */
@@ -16,14 +16,10 @@ export const PQ_LIMITS = {
   /** Inflated topology JSON. */
   maxTopologyBytes: 64 * 2 ** 20,
   maxJsonDepth: 64,
-  /** Any number in a layer config (units, filters, kernel sizes, paddings, input dims…). */
-  maxConfigNumber: 65_536,
   /** Elements of one quantised kernel. */
   maxKernelElements: 2 ** 28,
   /** Centroids per sub-space (bits per index ≤ 24). */
   maxK: 2 ** 24,
-  /** Input elements per example declared by the topology. */
-  maxInputElements: 2 ** 24,
 };
 
 /** Inflates raw DEFLATE data, refusing output past `max` bytes (a deflate bomb stops there). */
@@ -63,30 +59,6 @@ export function parseJsonField<T>(s: string | undefined, field: string, file: st
   if (deep) throw new FormatError(file, `metadata field "${field}" is nested more than ${PQ_LIMITS.maxJsonDepth} deep at ${pathName(deep)}`);
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new FormatError(file, `metadata field "${field}" is not a JSON object`);
   return v as T;
-}
-
-/** Numbers in layer configs are finite and bounded; the declared input is not huge. */
-export function checkTopology(topology: Record<string, unknown>, file: string): void {
-  const config = topology.config as { layers?: unknown } | undefined;
-  if (!config || typeof config !== 'object' || !Array.isArray(config.layers)) throw new FormatError(file, 'topology has no config.layers list');
-  const todo: [unknown, string][] = [[config.layers, 'topology.config.layers']];
-  while (todo.length) {
-    const [v, path] = todo.pop()!;
-    if (typeof v === 'number' && !(Number.isFinite(v) && Math.abs(v) <= PQ_LIMITS.maxConfigNumber)) {
-      throw new FormatError(file, `${path} = ${v} is out of range (|x| ≤ ${PQ_LIMITS.maxConfigNumber})`);
-    }
-    if (v && typeof v === 'object') for (const [k, c] of Object.entries(v)) todo.push([c, `${path}.${k}`]);
-  }
-  for (const l of config.layers as { config?: { batch_input_shape?: unknown }; name?: unknown }[]) {
-    const shape = l?.config?.batch_input_shape;
-    if (shape === undefined) continue;
-    const dims = Array.isArray(shape) ? shape.slice(1) : [];
-    const ok = Array.isArray(shape) && dims.every((d) => Number.isInteger(d) && d > 0);
-    const n = ok ? dims.reduce((a: number, b: number) => a * b, 1) : 0;
-    if (!ok || n > PQ_LIMITS.maxInputElements) {
-      throw new FormatError(file, `layer "${String(l.name).slice(0, 100)}": input shape ${JSON.stringify(shape).slice(0, 100)} is not a positive size of at most ${PQ_LIMITS.maxInputElements} elements`);
-    }
-  }
 }
 
 const posInt = (v: unknown, max = Number.MAX_SAFE_INTEGER): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0 && v <= max;

@@ -24,7 +24,8 @@ import { huffmanDecode, huffmanEncode } from './entropy.js';
 import { bitsPerIndex } from './size.js';
 import { isPQLayer } from './layers.js';
 import { toFloatModel, topologyOf } from './convert.js';
-import { PQ_LIMITS, checkLayerMeta, checkTopology, inflateBounded, parseJsonField } from './format-check.js';
+import { PQ_LIMITS, checkLayerMeta, inflateBounded, parseJsonField } from './format-check.js';
+import { buildFromTopology } from '../../models/topology-check.js';
 
 export const PQ_FORMAT = 'whittle-pq';
 export const PQ_FORMAT_VERSION = '1';
@@ -150,7 +151,6 @@ function readMeta(bytes: Uint8Array, file: string) {
     }
   }
   const topology = parseJsonField<Record<string, unknown>>(topologyText, 'topology', file);
-  checkTopology(topology, file);
   const rawLayers = parseJsonField<Record<string, unknown>>(st.metadata.layers, 'layers', file);
   const layers: Record<string, PQLayerMeta> = {};
   for (const [name, l] of Object.entries(rawLayers)) layers[name] = checkLayerMeta(name, l, st.tensors, file);
@@ -188,15 +188,4 @@ export async function decodePQModel(data: Uint8Array | ArrayBuffer, file = '<buf
     throw e;
   }
   return { model, layers: meta.layers, user: meta.user };
-}
-
-/** modelFromJSON, with whatever it allocated before failing disposed and the failure typed. */
-async function buildFromTopology(topology: Record<string, unknown>, file: string): Promise<tfl.LayersModel> {
-  const before = new Set(Object.keys(tf.engine().registeredVariables));
-  try {
-    return await tfl.models.modelFromJSON({ modelTopology: topology as tf.io.ModelJSON['modelTopology'] });
-  } catch (e) {
-    for (const [name, v] of Object.entries(tf.engine().registeredVariables)) if (!before.has(name)) v.dispose();
-    throw new FormatError(file, `topology does not build a model (${(e as Error).message.split('\n')[0].slice(0, 200)})`);
-  }
 }

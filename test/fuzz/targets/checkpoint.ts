@@ -25,7 +25,7 @@ export const checkpointTarget: FuzzTarget = {
     saveModelCheckpoint(join(corpus, 'run'), model, { modelName: 'vanilla', modelOptions: { inputShape: [8, 8, 3], numClasses: 4 } });
     model.dispose();
   },
-  async run({ rng, work, corpus, label }) {
+  async run({ rng, work, corpus, label, reading }) {
     const run = join(work, 'run');
     cpSync(join(corpus, 'run'), run, { recursive: true });
     const ckpt = join(run, readFileSync(join(run, 'latest'), 'utf8').trim());
@@ -91,6 +91,7 @@ export const checkpointTarget: FuzzTarget = {
         writeFileSync(stateFile, JSON.stringify(state));
       }
     }
+    reading();
     const { model } = await modelFromCheckpoint(run);
     try {
       const shape = model.inputs[0].shape.slice(1) as number[];

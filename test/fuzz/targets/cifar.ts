@@ -34,7 +34,7 @@ export const cifarTarget: FuzzTarget = {
     writeFileSync(join(c100, 'fine_label_names.txt'), Array.from({ length: 100 }, (_, i) => `f${i}`).join('\n'));
     writeFileSync(join(c100, 'coarse_label_names.txt'), Array.from({ length: 20 }, (_, i) => `c${i}`).join('\n'));
   },
-  async run({ rng, work, corpus, label }) {
+  async run({ rng, work, corpus, label, reading }) {
     const c100 = rng.int(4) === 0;
     const names = c100 ? C100 : C10;
     const dir = join(work, 'data');
@@ -64,6 +64,7 @@ export const cifarTarget: FuzzTarget = {
       label(`${victim.slice(dir.length + 1)}: ${m.label}`);
       writeFileSync(victim, m.bytes);
     }
+    reading();
     if (c100) loadCifar100(dir, { split: pick(rng, ['train', 'test'] as const), label: pick(rng, ['fine', 'coarse'] as const) });
     else loadCifar10(dir, { batches: [1, 2, 3, 4, 5, 'test'] });
   },

@@ -58,7 +58,7 @@ function configText(rng: Rng): { label: string; text: string } {
 export const configTarget: FuzzTarget = {
   name: 'config',
   async setup() {},
-  async run({ rng, work, label }) {
+  async run({ rng, work, label, reading }) {
     const file = join(work, 'run.yaml');
     const r = rng.int(20);
     if (r === 0) {
@@ -71,13 +71,14 @@ export const configTarget: FuzzTarget = {
       label('a symlink to /dev/zero');
       symlinkSync('/dev/zero', file);
     } else if (r === 3) {
-      label('a 64 MiB config');
-      writeFileSync(file, `model:\n  options:\n    x: "${'a'.repeat(64 << 20)}"\n`);
+      label('an 8 MiB config');
+      writeFileSync(file, `model:\n  options:\n    x: "${'a'.repeat(8 << 20)}"\n`);
     } else {
       const t = configText(rng);
       label(t.label);
       writeFileSync(file, t.text);
     }
+    reading();
     resolveRunConfig([{ source: file, values: loadConfigFile(file) }]);
   },
 };

@@ -83,7 +83,7 @@ export const imageTarget: FuzzTarget = {
     const src = '../shared/clip/images/img0.png';
     for (const f of FORMATS) await sharp(src).toFormat(f).toFile(join(corpus, `seed.${f}`));
   },
-  async run({ rng, work, corpus, label }) {
+  async run({ rng, work, corpus, label, reading }) {
     let bytes: Uint8Array;
     if (rng.int(4) === 0) {
       const h = hostileImage(rng);
@@ -97,6 +97,7 @@ export const imageTarget: FuzzTarget = {
     }
     const file = join(work, 'image');
     writeFileSync(file, bytes);
+    reading();
     preprocess(await decodeImageFile(file), 224);
   },
 };

@@ -89,10 +89,11 @@ export const pqTarget: FuzzTarget = {
     pq.dispose();
     model.dispose();
   },
-  async run({ rng, corpus, label }) {
+  async run({ rng, corpus, label, reading }) {
     const seed = new Uint8Array(readFileSync(join(corpus, pick(rng, SEEDS))));
     const m = mutatePQ(rng, seed);
     label(m.label);
+    reading();
     const { model } = await decodePQModel(m.bytes, 'fuzz.pq');
     try {
       // a decoded model must run: errors belong at load time, not inside predict

@@ -21,9 +21,10 @@ export const safetensorsTarget: FuzzTarget = {
       'd.f64': { dtype: 'F64', shape: [2], data: Float64Array.from([1.5, -2.5]) },
     }, { producer: 'whittle-fuzz', note: 'seed' }));
   },
-  async run({ rng, corpus, label }) {
+  async run({ rng, corpus, label, reading }) {
     const m = mutateSafetensors(rng, new Uint8Array(readFileSync(join(corpus, 'seed.safetensors'))));
     label(m.label);
+    reading();
     const st = readSafetensors(m.bytes, 'fuzz.safetensors');
     for (const t of st.tensors.values()) toTypedArray(t);
   },

@@ -108,7 +108,7 @@ export const torchPtTarget: FuzzTarget = {
   async setup() {
     seedFile();
   },
-  async run({ rng, work, label }) {
+  async run({ rng, work, label, reading }) {
     const { zip, entries } = seedFile();
     let bytes: Uint8Array;
     const r = rng.int(10);
@@ -128,6 +128,7 @@ export const torchPtTarget: FuzzTarget = {
     }
     const file = join(work, 'model.pt');
     writeFileSync(file, bytes);
+    reading();
     const clip = await load(file, { progress: false });
     clip.model.dispose();
   },

@@ -1,0 +1,62 @@
+/**
+ * Building a tfjs model from an untrusted topology (PQ files, checkpoints' model.json): tfjs allocates every
+ * layer's weights while it builds, so sizes are bounded first — every number in a layer config (units,
+ * filters, kernel sizes, paddings) and the declared input size — and a failed build frees what it allocated
+ * and becomes a FormatError naming the file.
+ */
+import { tf, tfl } from '../engine/tf.js';
+import { FormatError } from '../core/errors.js';
+import './layers.js'; // registers the zoo's custom layers (ShortcutA) for modelFromJSON
+
+export const TOPOLOGY_LIMITS = {
+  /** Any number in a layer config. */
+  maxConfigNumber: 65_536,
+  /** Input elements per example (e.g. 296×296×3): bounds what a Flatten → Dense can allocate. */
+  maxInputElements: 2 ** 18,
+};
+
+/** Numbers in layer configs are finite and bounded; the declared input is not huge. */
+export function checkTopology(topology: Record<string, unknown>, file: string): void {
+  const config = topology.config as { layers?: unknown } | undefined;
+  if (!config || typeof config !== 'object' || !Array.isArray(config.layers)) throw new FormatError(file, 'topology has no config.layers list');
+  const todo: [unknown, string][] = [[config.layers, 'topology.config.layers']];
+  while (todo.length) {
+    const [v, path] = todo.pop()!;
+    if (typeof v === 'number' && !(Number.isFinite(v) && Math.abs(v) <= TOPOLOGY_LIMITS.maxConfigNumber)) {
+      throw new FormatError(file, `${path} = ${v} is out of range (|x| ≤ ${TOPOLOGY_LIMITS.maxConfigNumber})`);
+    }
+    if (v && typeof v === 'object') for (const [k, c] of Object.entries(v)) todo.push([c, `${path}.${k}`]);
+  }
+  for (const l of config.layers as { config?: { batch_input_shape?: unknown }; name?: unknown }[]) {
+    const shape = l?.config?.batch_input_shape;
+    if (shape === undefined) continue;
+    const dims = Array.isArray(shape) ? shape.slice(1) : [];
+    const ok = Array.isArray(shape) && dims.every((d) => Number.isInteger(d) && d > 0);
+    const n = ok ? dims.reduce((a: number, b: number) => a * b, 1) : 0;
+    if (!ok || n > TOPOLOGY_LIMITS.maxInputElements) {
+      throw new FormatError(file, `layer "${String(l.name).slice(0, 100)}": input shape ${JSON.stringify(shape).slice(0, 100)} is not a positive size of at most ${TOPOLOGY_LIMITS.maxInputElements} elements`);
+    }
+  }
+}
+
+/** modelFromJSON after checkTopology; on failure the variables it created are disposed and the error is typed. */
+export async function buildFromTopology(topology: Record<string, unknown>, file: string): Promise<tfl.LayersModel> {
+  checkTopology(topology, file);
+  const before = variableNames();
+  try {
+    return await tfl.models.modelFromJSON({ modelTopology: topology as tf.io.ModelJSON['modelTopology'] });
+  } catch (e) {
+    disposeVariablesSince(before);
+    throw new FormatError(file, `topology does not build a model (${(e as Error).message.split('\n')[0].slice(0, 200)})`);
+  }
+}
+
+/** Names of the variables alive now (a failed model build leaves its layers' variables behind). */
+export function variableNames(): Set<string> {
+  return new Set(Object.keys(tf.engine().registeredVariables));
+}
+
+/** Disposes every variable created since `before` was taken. */
+export function disposeVariablesSince(before: Set<string>): void {
+  for (const [name, v] of Object.entries(tf.engine().registeredVariables)) if (!before.has(name)) v.dispose();
+}
