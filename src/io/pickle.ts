@@ -40,7 +40,7 @@ export interface UnpickleOptions extends Partial<PickleLimits> {
 }
 
 /** Modules whose globals can run code: refused even as inert references. */
-const FORBIDDEN_MODULES = /^(os|posix|nt|subprocess|sys|shutil|socket|importlib|pickle|_pickle|marshal|runpy|pty|code|ctypes|multiprocessing|signal|webbrowser|io|builtins|__builtin__|types|functools|operator|codecs|pathlib|tempfile|urllib|http|ftplib|telnetlib|asyncio|threading|platform|commands|popen2)(\..*)?$/;
+const FORBIDDEN_MODULES = /^(os|posix|nt|subprocess|_posixsubprocess|sys|shutil|socket|importlib|imp|zipimport|pickle|_pickle|marshal|runpy|pty|code|codeop|ctypes|multiprocessing|signal|webbrowser|io|_io|builtins|__builtin__|types|functools|operator|codecs|pathlib|tempfile|urllib|http|ftplib|telnetlib|asyncio|threading|platform|commands|popen2|pdb|bdb|timeit|trace|doctest|cProfile|profile|numpy\.testing|numpy\.f2py|torch\.hub)(\..*)?$/;
 const SAFE_BUILTINS = new Set(['builtins.set', 'builtins.frozenset', 'builtins.bytearray', 'builtins.slice', 'builtins.complex',
   '__builtin__.set', '__builtin__.frozenset', 'builtins.list', 'builtins.dict', 'builtins.tuple']);
 

@@ -1,3 +1,4 @@
+import { float32ToHalf } from '../../src/io/safetensors.js';
 /** A tiny protocol-2 pickle writer for hostile torch files (deep chains, amplification, bad tensor views). */
 export class PickleBuilder {
   private readonly parts: number[] = [0x80, 0x02];
@@ -105,4 +106,27 @@ export class PickleBuilder {
     this.parts.push(0x2e);
     return Uint8Array.from(this.parts);
   }
+}
+
+/** A `torch.save(state_dict)`-style zip (F16 or F32 storages, one per tensor), for small valid seeds. */
+export function torchSave(tensors: Map<string, { shape: number[]; data: Float32Array | Int32Array }>, root = 'archive', dtype: 'F16' | 'F32' = 'F16'): Record<string, Uint8Array> {
+  const p = new PickleBuilder();
+  const entries: Record<string, Uint8Array> = {};
+  p.emptyDict().mark();
+  let i = 0;
+  for (const [key, t] of tensors) {
+    const n = t.data.length;
+    const isInt = t.data instanceof Int32Array;
+    const type = isInt ? 'LongStorage' : dtype === 'F16' ? 'HalfStorage' : 'FloatStorage';
+    const stride = t.shape.map((_, d) => t.shape.slice(d + 1).reduce((a, b) => a * b, 1));
+    p.str(key).tensor({ type, key: String(i), numel: n }, 0, t.shape, stride);
+    entries[`${root}/data/${i}`] = isInt
+      ? new Uint8Array(BigInt64Array.from(t.data as Int32Array, (v) => BigInt(v)).buffer)
+      : dtype === 'F16' ? new Uint8Array(float32ToHalf(t.data as Float32Array).buffer) : new Uint8Array((t.data as Float32Array).slice().buffer);
+    i++;
+  }
+  p.setitems();
+  entries[`${root}/data.pkl`] = p.stop();
+  entries[`${root}/version`] = new TextEncoder().encode('3\n');
+  return entries;
 }

@@ -10,21 +10,29 @@ import type { Rng } from '../../../src/core/rng.js';
 import { load } from '../../../src/clip/load.js';
 import type { FuzzTarget } from '../target.js';
 import { byteMutation, HOSTILE_NUMBERS, pick } from '../mutate.js';
-import { PickleBuilder } from '../pickle-builder.js';
-
-const FIXTURE = '../shared/clip/tiny_vit/tiny_clip_vit_state_dict.pt';
-const ROOT = 'tiny_clip_vit_state_dict';
-let seed: { zip: Uint8Array; entries: Record<string, Uint8Array> } | undefined;
-
-function seedFile() {
-  if (!seed) {
-    const zip = new Uint8Array(readFileSync(FIXTURE));
-    seed = { zip, entries: unzipSync(zip) };
-  }
-  return seed;
-}
+import { PickleBuilder, torchSave } from '../pickle-builder.js';
+import { randomClipStateDict } from '../../../src/clip/model/shapes.js';
 
 const zipOf = (entries: Record<string, Uint8Array>) => zipSync(entries, { level: 0 });
+
+const FIXTURE = '../shared/clip/tiny_vit/tiny_clip_vit_state_dict.pt';
+/** A much smaller ViT CLIP written by torchSave (most cases: fast to mutate and read), besides the shared fixture. */
+const SMALL = { embedDim: 16, imageResolution: 16, visionLayers: 1, visionWidth: 64, visionPatchSize: 8, contextLength: 77, vocabSize: 64, transformerWidth: 64, transformerLayers: 1 };
+type Seed = { zip: Uint8Array; entries: Record<string, Uint8Array>; pkl: string };
+let seeds: Seed[] | undefined;
+
+function seedFiles(): Seed[] {
+  if (!seeds) {
+    const zip = new Uint8Array(readFileSync(FIXTURE));
+    const small = torchSave(randomClipStateDict(SMALL, 3));
+    seeds = [
+      { zip: zipOf(small), entries: small, pkl: 'archive/data.pkl' },
+      { zip, entries: unzipSync(zip), pkl: 'tiny_clip_vit_state_dict/data.pkl' },
+    ];
+  }
+  return seeds;
+}
+
 
 /** An archive with a hand-written data.pkl and one 1 MiB float storage "0". */
 function hostileArchive(rng: Rng): { label: string; zip: Uint8Array } {
@@ -106,10 +114,11 @@ function hostileArchive(rng: Rng): { label: string; zip: Uint8Array } {
 export const torchPtTarget: FuzzTarget = {
   name: 'pt',
   async setup() {
-    seedFile();
+    seedFiles();
   },
   async run({ rng, work, label, reading }) {
-    const { zip, entries } = seedFile();
+    // the shared fixture in 1 case of 5, the small synthetic CLIP otherwise
+    const { zip, entries, pkl } = seedFiles()[rng.int(5) === 0 ? 1 : 0];
     let bytes: Uint8Array;
     const r = rng.int(10);
     if (r < 3) {
@@ -117,7 +126,6 @@ export const torchPtTarget: FuzzTarget = {
       label(`zip bytes: ${m.label}`);
       bytes = m.bytes;
     } else if (r < 7) {
-      const pkl = `${ROOT}/data.pkl`;
       const m = byteMutation(rng, entries[pkl]);
       label(`data.pkl: ${m.label}`);
       bytes = zipOf({ ...entries, [pkl]: m.bytes });
