@@ -140,7 +140,10 @@ export function readSafetensors(buf: Uint8Array, fileName = '<buffer>'): Safeten
   const dataLen = buf.length - dataStart;
   const entries: [string, SafeDType, number[], number, number][] = [];
   let metadata: Record<string, string> = {};
-  for (const [name, v] of Object.entries(header as Record<string, unknown>)) {
+  const h = header as Record<string, unknown>;
+  // Object.keys, not Object.entries: far faster on headers with tens of thousands of tensors
+  for (const name of Object.keys(h)) {
+    const v = h[name];
     if (name === '__metadata__') {
       metadata = readMetadata(v, fail);
       continue;

@@ -17,7 +17,9 @@ export const TOPOLOGY_LIMITS = {
 
 /** Numbers in layer configs are finite and bounded; the declared input is not huge. */
 export function checkTopology(topology: Record<string, unknown>, file: string): void {
-  const config = topology.config as { layers?: unknown } | undefined;
+  // Sequential topologies may keep the layer list as `config` itself (older tfjs) and have no graph
+  const raw = topology.config;
+  const config = (Array.isArray(raw) ? { layers: raw } : raw) as { layers?: unknown } | undefined;
   if (!config || typeof config !== 'object' || !Array.isArray(config.layers)) throw new FormatError(file, 'topology has no config.layers list');
   const todo: [unknown, string][] = [[config.layers, 'topology.config.layers']];
   while (todo.length) {
@@ -27,6 +29,7 @@ export function checkTopology(topology: Record<string, unknown>, file: string): 
     }
     if (v && typeof v === 'object') for (const [k, c] of Object.entries(v)) todo.push([c, `${path}.${k}`]);
   }
+  if (topology.class_name !== 'Sequential') checkGraph(config.layers as { name?: unknown }[], config as Record<string, unknown>, file);
   for (const l of config.layers as { config?: { batch_input_shape?: unknown }; name?: unknown }[]) {
     const shape = l?.config?.batch_input_shape;
     if (shape === undefined) continue;
@@ -35,6 +38,50 @@ export function checkTopology(topology: Record<string, unknown>, file: string): 
     const n = ok ? dims.reduce((a: number, b: number) => a * b, 1) : 0;
     if (!ok || n > TOPOLOGY_LIMITS.maxInputElements) {
       throw new FormatError(file, `layer "${String(l.name).slice(0, 100)}": input shape ${JSON.stringify(shape).slice(0, 100)} is not a positive size of at most ${TOPOLOGY_LIMITS.maxInputElements} elements`);
+    }
+  }
+}
+
+type NodeRef = [unknown, unknown, unknown, ...unknown[]];
+
+/**
+ * Replays tfjs's node-processing loop (container.ts fromConfig) on names only: tfjs re-queues a node whose
+ * inbound layer or node does not exist yet and loops until the queue is empty, so a dangling or cyclic
+ * reference makes it spin forever. Here a pass without progress is an error.
+ */
+function checkGraph(layers: { name?: unknown; class_name?: unknown; inbound_nodes?: unknown; config?: { name?: unknown } }[], config: Record<string, unknown>, file: string): void {
+  const fail = (m: string): never => {
+    throw new FormatError(file, `topology: ${m}`);
+  };
+  const nodes = new Map<string, number>();
+  const queue: [string, NodeRef[]][] = [];
+  for (const l of layers) {
+    if (typeof l?.name !== 'string' || nodes.has(l.name)) fail(`layer name ${JSON.stringify(l?.name)?.slice(0, 60)} is missing or repeated`);
+    const name = l.name as string;
+    if (l.config && l.config.name !== undefined && l.config.name !== name) fail(`layer "${name.slice(0, 60)}" has config name ${JSON.stringify(l.config.name)?.slice(0, 60)}`);
+    nodes.set(name, l.class_name === 'InputLayer' ? 1 : 0);
+    if (!Array.isArray(l.inbound_nodes)) fail(`layer "${name.slice(0, 60)}" has no inbound_nodes list`);
+    for (const node of l.inbound_nodes as unknown[]) {
+      if (!Array.isArray(node) || !node.every((r) => Array.isArray(r) && r.length >= 3 && typeof r[0] === 'string' && Number.isSafeInteger(r[1]) && r[1] >= 0 && Number.isSafeInteger(r[2]) && r[2] >= 0)) {
+        fail(`layer "${name.slice(0, 60)}" has a malformed inbound node`);
+      }
+      queue.push([name, node as NodeRef[]]);
+    }
+  }
+  let pending = queue;
+  while (pending.length) {
+    const next = pending.filter(([name, refs]) => {
+      if (!refs.every(([n, i]) => (nodes.get(n as string) ?? -1) > (i as number))) return true;
+      nodes.set(name, nodes.get(name)! + 1);
+      return false;
+    });
+    if (next.length === pending.length) fail(`layer "${next[0][0].slice(0, 60)}" takes input from a missing layer or node (or a cycle)`);
+    pending = next;
+  }
+  for (const key of ['input_layers', 'output_layers']) {
+    const refs = config[key];
+    if (!Array.isArray(refs) || !refs.every((r) => Array.isArray(r) && typeof r[0] === 'string' && Number.isSafeInteger(r[1]) && (nodes.get(r[0]) ?? 0) > r[1])) {
+      fail(`${key} refer to missing layers or nodes`);
     }
   }
 }
