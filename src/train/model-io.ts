@@ -3,7 +3,7 @@
  * and quantised models load as they were saved), then the weights by stable key.
  */
 import { assertExportTarget } from './output-target.js';
-import { tf, tfl } from '../engine/tf.js';
+import type { tfl } from '../engine/tf.js';
 import { FormatError } from '../core/errors.js';
 import '../models/custom-layers.js';
 import { buildFromTopology, disposeVariablesSince, TOPOLOGY_LIMITS, variableNames } from '../models/topology-check.js';
