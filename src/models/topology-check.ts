@@ -62,7 +62,7 @@ function checkGraph(layers: { name?: unknown; class_name?: unknown; inbound_node
     nodes.set(name, l.class_name === 'InputLayer' ? 1 : 0);
     if (!Array.isArray(l.inbound_nodes)) fail(`layer "${name.slice(0, 60)}" has no inbound_nodes list`);
     for (const node of l.inbound_nodes as unknown[]) {
-      if (!Array.isArray(node) || !node.every((r) => Array.isArray(r) && r.length >= 3 && typeof r[0] === 'string' && Number.isSafeInteger(r[1]) && r[1] >= 0 && Number.isSafeInteger(r[2]) && r[2] >= 0)) {
+      if (!Array.isArray(node) || node.length === 0 || !node.every((r) => Array.isArray(r) && r.length >= 3 && typeof r[0] === 'string' && Number.isSafeInteger(r[1]) && r[1] >= 0 && Number.isSafeInteger(r[2]) && r[2] >= 0)) {
         fail(`layer "${name.slice(0, 60)}" has a malformed inbound node`);
       }
       queue.push([name, node as NodeRef[]]);
