@@ -4,6 +4,7 @@
  * the raw little-endian bytes. No npm package implements it usably (ecosystem.md §0.7).
  */
 import { FormatError } from '../core/errors.js';
+import { describeValue } from '../core/describe.js';
 
 export type SafeDType = 'F32' | 'F16' | 'BF16' | 'I8' | 'U8' | 'I16' | 'I32' | 'I64' | 'F64' | 'BOOL';
 const BYTES: Record<SafeDType, number> = { F32: 4, F16: 2, BF16: 2, I8: 1, U8: 1, I16: 2, I32: 4, I64: 8, F64: 8, BOOL: 1 };
@@ -152,7 +153,7 @@ export function readSafetensors(buf: Uint8Array, fileName = '<buffer>'): Safeten
     const field = (f: string) => `tensor "${name.slice(0, 200)}" field "${f}"`;
     if (!e || typeof e !== 'object' || Array.isArray(e)) fail(`tensor "${name.slice(0, 200)}" is not an object`);
     const { dtype, shape, data_offsets: offs } = e!;
-    if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype)) fail(`${field('dtype')}: unknown dtype ${JSON.stringify(dtype)?.slice(0, 40)}`);
+    if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype)) fail(`${field('dtype')}: unknown dtype ${describeValue(dtype, 40)}`);
     if (!Array.isArray(shape) || shape.length > MAX_RANK || !shape.every(isIndex)) fail(`${field('shape')} must be a list of at most ${MAX_RANK} non-negative integers`);
     if (!Array.isArray(offs) || offs.length !== 2 || !offs.every(isIndex)) fail(`${field('data_offsets')} must be two non-negative integers`);
     const [a, b] = offs as [number, number];

@@ -7,6 +7,7 @@
 import { tf, tfl } from '../engine/tf.js';
 import { FormatError } from '../core/errors.js';
 import './layers.js'; // registers the zoo's custom layers (ShortcutA) for modelFromJSON
+import { describeValue } from '../core/describe.js';
 
 export const TOPOLOGY_LIMITS = {
   /** Any number in a layer config. */
@@ -37,7 +38,7 @@ export function checkTopology(topology: Record<string, unknown>, file: string): 
     const ok = Array.isArray(shape) && dims.every((d) => Number.isInteger(d) && d > 0);
     const n = ok ? dims.reduce((a: number, b: number) => a * b, 1) : 0;
     if (!ok || n > TOPOLOGY_LIMITS.maxInputElements) {
-      throw new FormatError(file, `layer "${String(l.name).slice(0, 100)}": input shape ${JSON.stringify(shape).slice(0, 100)} is not a positive size of at most ${TOPOLOGY_LIMITS.maxInputElements} elements`);
+      throw new FormatError(file, `layer "${String(l.name).slice(0, 100)}": input shape ${Array.isArray(shape) && shape.length <= 8 && shape.every((d) => d === null || typeof d === 'number') ? `[${shape.join(', ')}]` : describeValue(shape)} is not a positive size of at most ${TOPOLOGY_LIMITS.maxInputElements} elements`);
     }
   }
 }
@@ -56,9 +57,9 @@ function checkGraph(layers: { name?: unknown; class_name?: unknown; inbound_node
   const nodes = new Map<string, number>();
   const queue: [string, NodeRef[]][] = [];
   for (const l of layers) {
-    if (typeof l?.name !== 'string' || nodes.has(l.name)) fail(`layer name ${JSON.stringify(l?.name)?.slice(0, 60)} is missing or repeated`);
+    if (typeof l?.name !== 'string' || nodes.has(l.name)) fail(`layer name ${describeValue(l?.name)} is missing or repeated`);
     const name = l.name as string;
-    if (l.config && l.config.name !== undefined && l.config.name !== name) fail(`layer "${name.slice(0, 60)}" has config name ${JSON.stringify(l.config.name)?.slice(0, 60)}`);
+    if (l.config && l.config.name !== undefined && l.config.name !== name) fail(`layer "${name.slice(0, 60)}" has config name ${describeValue(l.config.name)}`);
     nodes.set(name, l.class_name === 'InputLayer' ? 1 : 0);
     if (!Array.isArray(l.inbound_nodes)) fail(`layer "${name.slice(0, 60)}" has no inbound_nodes list`);
     for (const node of l.inbound_nodes as unknown[]) {

@@ -3,6 +3,7 @@ import { FormatError } from '../core/errors.js';
 import { pathName, tooDeep } from '../io/json-limits.js';
 import type { RngState } from '../core/rng.js';
 import type { EvalMetrics } from './metrics.js';
+import { describeValue } from '../core/describe.js';
 
 export interface EpochRecord {
   epoch: number;
@@ -47,8 +48,7 @@ export interface TrainState {
 
 const isInt = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-/** A value for a message: primitives as JSON, containers by kind only (never stringified whole). */
-const show = (v: unknown) => (isObject(v) ? 'an object' : Array.isArray(v) ? 'a list' : String(JSON.stringify(v)).slice(0, 80));
+const show = (v: unknown) => describeValue(v, 80);
 
 /** Deepest JSON accepted in state.json (hook states are a few levels deep). */
 export const MAX_STATE_DEPTH = 64;

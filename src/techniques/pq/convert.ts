@@ -8,6 +8,7 @@ import { WhittleError } from '../../core/errors.js';
 import { PQConv2D, PQDense, isPQLayer } from './layers.js';
 import type { QuantizedKernel } from './quantize.js';
 import '../../models/layers.js'; // registers the zoo's custom layers (ShortcutA) for modelFromJSON
+import { describeValue } from '../../core/describe.js';
 
 type Json = Record<string, unknown>;
 interface LayerJson { name: string; class_name: string; config: Json; inbound_nodes: unknown }
@@ -46,7 +47,7 @@ function layersOf(topology: Json): LayerJson[] {
 function pair(v: unknown, what: string, layer: string): number[] {
   if (typeof v === 'number') return [v, v];
   if (Array.isArray(v) && v.length === 2) return v as number[];
-  throw new WhittleError(`PQ: layer "${layer}" has unsupported ${what} ${JSON.stringify(v)}`);
+  throw new WhittleError(`PQ: layer "${layer}" has unsupported ${what} ${describeValue(v)}`);
 }
 
 /** PQ layer config (pythonic keys, as in a topology) for a Conv2D/Dense layer JSON. */

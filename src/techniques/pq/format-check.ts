@@ -11,6 +11,7 @@ import type { SafeTensor } from '../../io/safetensors.js';
 import { filterSize, geomOf } from './blocks.js';
 import type { PQLayerMeta } from './format.js';
 import { bitsPerIndex } from './size.js';
+import { describeValue } from '../../core/describe.js';
 
 export const PQ_LIMITS = {
   /** Inflated topology JSON. */
@@ -74,13 +75,13 @@ export function checkLayerMeta(name: string, raw: unknown, tensors: ReadonlyMap<
   if (!Array.isArray(shape) || (shape.length !== 2 && shape.length !== 4) || !shape.every((d) => posInt(d))) return fail('shape', 'must be 2 or 4 positive integers');
   if ((shape as number[]).reduce((a, b) => a * b, 1) > PQ_LIMITS.maxKernelElements) fail('shape', `[${shape}] exceeds ${PQ_LIMITS.maxKernelElements} elements`);
   const g = geomOf(shape as number[]);
-  if (!posInt(l.blockSize) || filterSize(g) % l.blockSize !== 0) fail('blockSize', `${JSON.stringify(l.blockSize)} does not divide the ${filterSize(g)} values per filter`);
-  if (!posInt(l.subspaces) || (l.blockSize as number) % l.subspaces !== 0) fail('subspaces', `${JSON.stringify(l.subspaces)} does not divide the block size`);
+  if (!posInt(l.blockSize) || filterSize(g) % l.blockSize !== 0) fail('blockSize', `${describeValue(l.blockSize)} does not divide the ${filterSize(g)} values per filter`);
+  if (!posInt(l.subspaces) || (l.blockSize as number) % l.subspaces !== 0) fail('subspaces', `${describeValue(l.subspaces)} does not divide the block size`);
   if (!posInt(l.k, PQ_LIMITS.maxK)) fail('k', `must be an integer in 1..${PQ_LIMITS.maxK}`);
   const [bs, m, k] = [l.blockSize as number, l.subspaces as number, l.k as number];
-  if (l.bits !== bitsPerIndex(k)) fail('bits', `is ${JSON.stringify(l.bits)}, K = ${k} needs ${bitsPerIndex(k)}`);
+  if (l.bits !== bitsPerIndex(k)) fail('bits', `is ${describeValue(l.bits)}, K = ${k} needs ${bitsPerIndex(k)}`);
   const count = (filterSize(g) / bs) * g.cout * m;
-  if (l.count !== count) fail('count', `is ${JSON.stringify(l.count)}, the kernel has ${count} codes`);
+  if (l.count !== count) fail('count', `is ${describeValue(l.count)}, the kernel has ${count} codes`);
   if (l.coding !== 'packed' && l.coding !== 'huffman') fail('coding', `must be "packed" or "huffman"`);
   if (l.centroidDtype !== 'F16' && l.centroidDtype !== 'F32') fail('centroidDtype', 'must be "F16" or "F32"');
   const key = `${name}/kernel`;

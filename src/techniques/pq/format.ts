@@ -26,6 +26,7 @@ import { isPQLayer } from './layers.js';
 import { toFloatModel, topologyOf } from './convert.js';
 import { PQ_LIMITS, checkLayerMeta, inflateBounded, parseJsonField } from './format-check.js';
 import { buildFromTopology } from '../../models/topology-check.js';
+import { describeValue } from '../../core/describe.js';
 
 export const PQ_FORMAT = 'whittle-pq';
 export const PQ_FORMAT_VERSION = '1';
@@ -137,7 +138,7 @@ export function decodeKernels(bytes: Uint8Array, file = '<buffer>'): { kernels: 
 
 function readMeta(bytes: Uint8Array, file: string) {
   const st = readSafetensors(bytes, file);
-  if (st.metadata.format !== PQ_FORMAT) throw new FormatError(file, `not a ${PQ_FORMAT} file (format = ${JSON.stringify(st.metadata.format)?.slice(0, 60)})`);
+  if (st.metadata.format !== PQ_FORMAT) throw new FormatError(file, `not a ${PQ_FORMAT} file (format = ${describeValue(st.metadata.format)})`);
   if (st.metadata.version !== PQ_FORMAT_VERSION) throw new FormatError(file, `unsupported ${PQ_FORMAT} version ${st.metadata.version.slice(0, 60)}`);
   let topologyText = st.metadata.topology;
   const packed = st.tensors.get(TOPOLOGY_TENSOR);
