@@ -3,15 +3,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { readSafetensors, writeSafetensors, dtypeBytes } from '../../src/io/safetensors.js';
 import { FormatError } from '../../src/core/errors.js';
+import { joinSafetensors } from '../fuzz/targets/safetensors-mutations.js';
 
-function file(header: string | Uint8Array, data: Uint8Array, declared?: bigint): Uint8Array {
-  const h = typeof header === 'string' ? new TextEncoder().encode(header) : header;
-  const out = new Uint8Array(8 + h.length + data.length);
-  new DataView(out.buffer).setBigUint64(0, declared ?? BigInt(h.length), true);
-  out.set(h, 8);
-  out.set(data, 8 + h.length);
-  return out;
-}
+const file = joinSafetensors;
 const refused = (b: Uint8Array, why: RegExp) => assert.throws(() => readSafetensors(b, 'x.safetensors'), (e: Error) => e instanceof FormatError && why.test(e.message));
 
 test('safetensors: files the reference implementation rejects are refused, naming the field', () => {
